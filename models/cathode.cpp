@@ -1,0 +1,147 @@
+// The porous cathode: solid conduction, Butler-Volmer kinetics through the CEI, and spherical
+// particles (docs/model.md, eqs. C1-C4). Rows owned here, for every cathode node j:
+//   phi_s (C1): i_s[j+1/2] - i_s[j-1/2] + a dx i_n = 0, i_s = -sigma_eff dphi_s/dx,
+//               i_s = 0 at the membrane, i_s = I at the collector;
+//   i_n   (C2): i_n = i0 [exp(aa f eta) - exp(-ac f eta)],
+//               i0 = F k sqrt(c_e c_s (c_max - c_s)), eta = phi_s - phi_e - U(c_s/c_max) - i_n R_CEI;
+//   L_CEI (C3): dL_CEI/dt = 0 (growth arrives with the degradation sub-models);
+//   c_s   (C4): V_i dc_i/dt = A_i F_i - A_{i+1} F_{i+1}, F = -D_s dc/dr, F = i_n/F at r = R,
+//               with the surface concentration c_s = c_N - (i_n/F) (dr/2) / D_s(c_N).
+#include <cmath>
+
+#include "models/cell.hpp"
+#include "solver/solver_error.hpp"
+
+namespace cascade {
+
+Cell::Kinetics Cell::cathode_kinetics(int j, const double* y) const {
+  const auto& k = p_.cathode;
+  Kinetics K{};
+  const double cN = y[i_c_s(j, nr_ - 1)];
+  const auto D = ds_->eval(cN / k.c_max);
+  const double i_n = y[i_i_n(j)];
+  K.c_surf = cN - i_n * shell_half_outer_ / (faraday * D.v);
+  K.dcs_dcN = 1.0 + i_n * shell_half_outer_ * D.dv / (k.c_max * faraday * D.v * D.v);
+  K.dcs_din = -shell_half_outer_ / (faraday * D.v);
+  if (!(K.c_surf > 0.0 && K.c_surf < k.c_max)) {
+    throw solver::RecoverableError(
+        "particle surface concentration outside (0, c_max) at cathode node " + std::to_string(j));
+  }
+  K.sto_surf = K.c_surf / k.c_max;
+  const auto U = ocp_->eval(K.sto_surf);
+  const auto dUdT = dudt_->eval(K.sto_surf);
+  K.U = U.v + (T_ - k.ocp_T_ref) * dUdT.v;
+  const double R_cei = y[i_cei(j)] / p_.cei.conductivity;
+  K.eta = y[i_phi_s(j)] - y[i_phi_e(nm_ + j)] - K.U - i_n * R_cei;
+  const double ce = y[i_c_e(nm_ + j)];
+  K.i0 = k_c_ * std::sqrt(ce * K.c_surf * (k.c_max - K.c_surf));
+  const double ea = std::exp(k.alpha_a * f_ * K.eta), ec = std::exp(-k.alpha_c * f_ * K.eta);
+  K.S = ea - ec;
+  K.dS = f_ * (k.alpha_a * ea + k.alpha_c * ec);
+  return K;
+}
+
+void Cell::cathode_residual(const double* y, const double* yp, double* r) const {
+  const double G = p_.cathode.sigma_eff / dx_c_;
+  for (int j = 0; j < nc_; ++j) {
+    const int e = nm_ + j;
+    const double i_n = y[i_i_n(j)];
+    // C1
+    const double is_left = j == 0 ? 0.0 : -G * (y[i_phi_s(j)] - y[i_phi_s(j - 1)]);
+    const double is_right = j == nc_ - 1 ? y[i_current()] : -G * (y[i_phi_s(j + 1)] - y[i_phi_s(j)]);
+    r[i_phi_s(j)] = is_right - is_left + a_[e] * dx_c_ * i_n;
+    // C2
+    const Kinetics K = cathode_kinetics(j, y);
+    r[i_i_n(j)] = i_n - K.i0 * K.S;
+    // C3
+    r[i_cei(j)] = yp[i_cei(j)];
+    // C4: shells, fluxes outward
+    const double cmax = p_.cathode.c_max;
+    for (int s = 0; s < nr_; ++s) ds_shell_[s] = ds_->eval(y[i_c_s(j, s)] / cmax).v;
+    double F_in = 0.0;  // flux through the inner face of shell s (zero at the centre)
+    for (int s = 0; s < nr_; ++s) {
+      double F_out;
+      if (s == nr_ - 1) {
+        F_out = i_n / faraday;
+      } else {
+        const double cL = y[i_c_s(j, s)], cR = y[i_c_s(j, s + 1)];
+        const double D = 0.5 * (ds_shell_[s] + ds_shell_[s + 1]);
+        F_out = -D * (cR - cL) / shell_dist_[s + 1];
+      }
+      r[i_c_s(j, s)] = yp[i_c_s(j, s)] -
+                       (shell_area_[s] * F_in - shell_area_[s + 1] * F_out) / shell_volume_[s];
+      F_in = F_out;
+    }
+  }
+}
+
+// Non-zeros of node j: phi_s row: phi_s[j-1..j+1], i_n[j] (and I at the last node);
+// i_n row: i_n, phi_s, phi_e, c_e, L_CEI, c_s[N-1] of node j; L_CEI row: itself;
+// c_s[s] row: c_s[s-1..s+1], and i_n for the outer shell.
+void Cell::cathode_jacobian(double cj, const double* y, solver::JacobianSink& jac) const {
+  const auto& k = p_.cathode;
+  const double G = k.sigma_eff / dx_c_;
+  const double cmax = k.c_max;
+  for (int j = 0; j < nc_; ++j) {
+    const int e = nm_ + j;
+    const int rs = i_phi_s(j), rn = i_i_n(j);
+    // C1
+    if (j > 0) {
+      jac.add(rs, i_phi_s(j), G);
+      jac.add(rs, i_phi_s(j - 1), -G);
+    }
+    if (j < nc_ - 1) {
+      jac.add(rs, i_phi_s(j), G);
+      jac.add(rs, i_phi_s(j + 1), -G);
+    } else {
+      jac.add(rs, i_current(), 1.0);
+    }
+    jac.add(rs, rn, a_[e] * dx_c_);
+
+    // C2
+    const Kinetics K = cathode_kinetics(j, y);
+    const double i_n = y[rn];
+    const double sto = K.sto_surf;
+    const double dU = ocp_->eval(sto).dv + (T_ - k.ocp_T_ref) * dudt_->eval(sto).dv;
+    const double deta_dcs = -dU / cmax;
+    const double R_cei = y[i_cei(j)] / p_.cei.conductivity;
+    const double ce = y[i_c_e(e)];
+    const double di0_dcs = K.i0 * 0.5 * (1.0 / K.c_surf - 1.0 / (cmax - K.c_surf));
+    const double di0_dce = K.i0 * 0.5 / ce;
+    const double dBV_dcs = di0_dcs * K.S + K.i0 * K.dS * deta_dcs;
+    const double g = K.i0 * K.dS;  // dBV/deta
+    jac.add(rn, rn, 1.0 + g * R_cei - dBV_dcs * K.dcs_din);
+    jac.add(rn, i_phi_s(j), -g);
+    jac.add(rn, i_phi_e(e), g);
+    jac.add(rn, i_c_e(e), -di0_dce * K.S);
+    jac.add(rn, i_cei(j), g * i_n / p_.cei.conductivity);
+    jac.add(rn, i_c_s(j, nr_ - 1), -dBV_dcs * K.dcs_dcN);
+
+    // C3
+    jac.add(i_cei(j), i_cei(j), cj);
+
+    // C4
+    for (int s = 0; s < nr_; ++s) {
+      const int row = i_c_s(j, s);
+      jac.add(row, row, cj);
+    }
+    for (int s = 0; s + 1 < nr_; ++s) {
+      // interior face between shells s and s+1: F = -D (cR - cL)/d, D = mean of shell values
+      const double cL = y[i_c_s(j, s)], cR = y[i_c_s(j, s + 1)];
+      const auto DL = ds_->eval(cL / cmax), DR = ds_->eval(cR / cmax);
+      const double D = 0.5 * (DL.v + DR.v);
+      const double d = shell_dist_[s + 1];
+      const double dF_dcL = D / d - 0.5 * DL.dv / cmax * (cR - cL) / d;
+      const double dF_dcR = -D / d - 0.5 * DR.dv / cmax * (cR - cL) / d;
+      const double A = shell_area_[s + 1];
+      // shell s loses A F through its outer face; shell s+1 gains it through its inner face
+      jac.add(i_c_s(j, s), i_c_s(j, s), A * dF_dcL / shell_volume_[s]);
+      jac.add(i_c_s(j, s), i_c_s(j, s + 1), A * dF_dcR / shell_volume_[s]);
+      jac.add(i_c_s(j, s + 1), i_c_s(j, s), -A * dF_dcL / shell_volume_[s + 1]);
+      jac.add(i_c_s(j, s + 1), i_c_s(j, s + 1), -A * dF_dcR / shell_volume_[s + 1]);
+    }
+    jac.add(i_c_s(j, nr_ - 1), rn, shell_area_[nr_] / (faraday * shell_volume_[nr_ - 1]));
+  }
+}
+
+}  // namespace cascade

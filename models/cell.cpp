@@ -1,0 +1,438 @@
+#include "models/cell.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "solver/solver_error.hpp"
+
+namespace cascade {
+
+namespace {
+// Records the structural non-zeros that a Jacobian evaluation touches.
+class PatternSink : public solver::JacobianSink {
+ public:
+  void add(int row, int col, double) override { entries.emplace_back(row, col); }
+  std::vector<std::pair<int, int>> entries;
+};
+}  // namespace
+
+Cell::Cell(CellParams p) : p_(std::move(p)) {
+  nm_ = p_.mesh.membrane;
+  nc_ = p_.mesh.cathode;
+  nr_ = p_.mesh.particle;
+  block_ = 5 + nr_;
+  n_ = 4 + 2 * nm_ + block_ * nc_ + 3;
+
+  const auto& m = p_.membrane;
+  const auto& k = p_.cathode;
+  dx_c_ = k.thickness / nc_;
+  for (int e = 0; e < nm_; ++e) {
+    dx_.push_back(m.thickness / nm_);
+    eps_.push_back(m.porosity);
+    eff_.push_back(m.transport_efficiency);
+    a_.push_back(0.0);
+  }
+  for (int j = 0; j < nc_; ++j) {
+    dx_.push_back(dx_c_);
+    eps_.push_back(k.porosity);
+    eff_.push_back(k.transport_efficiency);
+    a_.push_back(3.0 * k.active_fraction / k.particle_radius);
+  }
+
+  // Spherical shells of equal width; conservative finite volumes (eq. C4).
+  const double R = k.particle_radius;
+  const double dr = R / nr_;
+  shell_area_.assign(nr_ + 1, 0.0);
+  shell_volume_.assign(nr_, 0.0);
+  shell_dist_.assign(nr_ + 1, 0.0);
+  for (int i = 0; i <= nr_; ++i) shell_area_[i] = (i * dr) * (i * dr);
+  for (int i = 0; i < nr_; ++i) {
+    const double r0 = i * dr, r1 = (i + 1) * dr;
+    shell_volume_[i] = (r1 * r1 * r1 - r0 * r0 * r0) / 3.0;
+  }
+  for (int i = 1; i < nr_; ++i) shell_dist_[i] = dr;
+  shell_half_outer_ = dr / 2.0;
+  particle_volume_ = R * R * R / 3.0;
+
+  ec_.resize(nm_ + nc_);
+  ds_shell_.resize(nr_);
+  dds_shell_.resize(nr_);
+  set_temperature(p_.temperature);
+
+  // The non-zero pattern, from one Jacobian evaluation at the initial state.
+  std::vector<double> y, yp;
+  initial_state(y, yp);
+  PatternSink sink;
+  control_ = {Control::Mode::current, 1.0};  // every control row's entries
+  jacobian(0.0, 1.0, y.data(), yp.data(), sink);
+  control_ = {Control::Mode::voltage, 1.0};
+  jacobian(0.0, 1.0, y.data(), yp.data(), sink);
+  control_ = {Control::Mode::power, 1.0};
+  jacobian(0.0, 1.0, y.data(), yp.data(), sink);
+  control_ = {};
+  std::sort(sink.entries.begin(), sink.entries.end());
+  sink.entries.erase(std::unique(sink.entries.begin(), sink.entries.end()), sink.entries.end());
+  pattern_ = std::move(sink.entries);
+  for (const auto& [row, col] : pattern_) {
+    ml_ = std::max(ml_, row - col);
+    mu_ = std::max(mu_, col - row);
+  }
+}
+
+void Cell::set_temperature(double T) {
+  constexpr double R = 8.314462618;
+  T_ = T;
+  f_ = faraday / (R * T);
+  const auto& e = p_.electrolyte;
+  kappa_ = e.conductivity.bind(T);
+  diff_ = e.diffusivity.bind(T);
+  tplus_ = e.transference_number.bind(T);
+  tfac_ = e.thermodynamic_factor.bind(T);
+  const auto& k = p_.cathode;
+  ocp_ = k.ocp.bind(k.ocp_T_ref);
+  dudt_ = k.entropic.bind(T);
+  ds_ = k.diffusivity.bind(T);
+  ds_constant_ = !k.diffusivity.depends_on_x();
+  const auto arrhenius = [&](double Ea, double Tref) { return std::exp(-Ea / R * (1.0 / T - 1.0 / Tref)); };
+  i0_li_ = p_.anode.i0_ref * arrhenius(p_.anode.activation_energy, p_.anode.T_ref);
+  k_c_ = faraday * k.rate_constant * arrhenius(k.rate_activation_energy, k.rate_T_ref);
+}
+
+void Cell::initial_state(std::vector<double>& y, std::vector<double>& yp) const {
+  y.assign(n_, 0.0);
+  yp.assign(n_, 0.0);
+  const auto& k = p_.cathode;
+  const double c_s0 = k.sto0 * k.c_max;
+  const double U0 = ocp_->eval(k.sto0).v + (T_ - k.ocp_T_ref) * dudt_->eval(k.sto0).v;
+  y[i_foil()] = p_.anode.thickness;
+  y[i_sei()] = p_.sei.thickness;
+  for (int e = 0; e < nm_ + nc_; ++e) y[i_c_e(e)] = p_.electrolyte.c0;
+  for (int j = 0; j < nc_; ++j) {
+    y[i_phi_s(j)] = U0;
+    y[i_cei(j)] = p_.cei.thickness;
+    for (int r = 0; r < nr_; ++r) y[i_c_s(j, r)] = c_s0;
+  }
+  y[i_voltage()] = U0;
+}
+
+std::vector<double> Cell::typical_scale() const {
+  std::vector<double> s(n_, 1.0);  // potentials: 1 V
+  const double i1c = std::max(p_.one_c_current_density(), 1e-3);
+  s[i_i_e0()] = i1c;
+  s[i_foil()] = std::max(p_.anode.thickness, 1e-6);
+  s[i_sei()] = 1e-9;
+  for (int e = 0; e < nm_ + nc_; ++e) s[i_c_e(e)] = p_.electrolyte.c0;
+  const double a = 3.0 * p_.cathode.active_fraction / p_.cathode.particle_radius;
+  for (int j = 0; j < nc_; ++j) {
+    s[i_i_n(j)] = i1c / (a * p_.cathode.thickness);
+    s[i_cei(j)] = 1e-9;
+    for (int r = 0; r < nr_; ++r) s[i_c_s(j, r)] = p_.cathode.c_max;
+  }
+  s[i_current()] = i1c;
+  s[i_charge()] = i1c * 3600.0;
+  return s;
+}
+
+void Cell::differential_ids(double* id) const {
+  std::fill(id, id + n_, 0.0);
+  id[i_foil()] = id[i_sei()] = 1.0;
+  for (int e = 0; e < nm_ + nc_; ++e) id[i_c_e(e)] = 1.0;
+  for (int j = 0; j < nc_; ++j) {
+    id[i_cei(j)] = 1.0;
+    for (int r = 0; r < nr_; ++r) id[i_c_s(j, r)] = 1.0;
+  }
+  id[i_charge()] = 1.0;
+}
+
+double Cell::x_center(int e) const {
+  double x = 0;
+  for (int i = 0; i < e; ++i) x += dx_[i];
+  return x + dx_[e] / 2.0;
+}
+
+void Cell::check_state(double t, const double* y) const {
+  for (int e = 0; e < nm_ + nc_; ++e) {
+    if (!(y[i_c_e(e)] > 0.0)) {
+      throw solver::RecoverableError(fmt::format(
+          "salt depleted: c_e = {:.4g} mol/m3 in {} at t = {:.6g} s (the electrolyte cannot carry "
+          "this current: lower the rate or raise conductivity, diffusivity or t+)",
+          y[i_c_e(e)], describe(i_c_e(e)), t));
+    }
+  }
+  const double cmax = p_.cathode.c_max;
+  for (int j = 0; j < nc_; ++j) {
+    for (int r = 0; r < nr_; ++r) {
+      const double c = y[i_c_s(j, r)];
+      if (!(c > 0.0 && c < cmax)) {
+        throw solver::RecoverableError(fmt::format(
+            "particle concentration {:.6g} mol/m3 outside (0, c_max = {:.6g}) at {} at t = {:.6g} s",
+            c, cmax, describe(i_c_s(j, r)), t));
+      }
+    }
+  }
+}
+
+void Cell::electrolyte_properties(const double* y) const {
+  for (int e = 0; e < nm_ + nc_; ++e) {
+    auto& p = ec_[e];
+    p.c = y[i_c_e(e)];
+    p.lnc = std::log(p.c);
+    const auto kv = kappa_->eval(p.c);
+    const auto dv = diff_->eval(p.c);
+    const auto tv = tplus_->eval(p.c);
+    const auto fv = tfac_->eval(p.c);
+    p.k = eff_[e] * kv.v;
+    p.dk = eff_[e] * kv.dv;
+    p.D = eff_[e] * dv.v;
+    p.dD = eff_[e] * dv.dv;
+    p.tp = tv.v;
+    p.dtp = tv.dv;
+    p.tf = fv.v;
+    p.dtf = fv.dv;
+  }
+}
+
+Cell::Face Cell::face(int e, const double* y) const {
+  // Between electrolyte cells L = e-1 and R = e (eq. E3): conductances in series (harmonic),
+  // transference number and thermodynamic factor averaged.
+  const auto& L = ec_[e - 1];
+  const auto& R = ec_[e];
+  const double hL = dx_[e - 1] / 2.0, hR = dx_[e] / 2.0;
+  Face f{};
+  const double G = 1.0 / (hL / L.k + hR / R.k);
+  const double dG_L = G * G * hL * L.dk / (L.k * L.k);
+  const double dG_R = G * G * hR * R.dk / (R.k * R.k);
+  const double Dg = 1.0 / (hL / L.D + hR / R.D);
+  const double dDg_L = Dg * Dg * hL * L.dD / (L.D * L.D);
+  const double dDg_R = Dg * Dg * hR * R.dD / (R.D * R.D);
+  const double tp = 0.5 * (L.tp + R.tp);
+  const double tf = 0.5 * (L.tf + R.tf);
+  const double two_over_f = 2.0 / f_;
+  const double beta = two_over_f * (1.0 - tp) * tf;
+  const double dbeta_L = two_over_f * 0.5 * (-L.dtp * tf + (1.0 - tp) * L.dtf);
+  const double dbeta_R = two_over_f * 0.5 * (-R.dtp * tf + (1.0 - tp) * R.dtf);
+  const double dln = R.lnc - L.lnc;
+  const double dphi = y[i_phi_e(e)] - y[i_phi_e(e - 1)];
+  const double X = dphi - beta * dln;
+  f.i = -G * X;
+  f.di_pL = G;
+  f.di_pR = -G;
+  f.di_cL = -dG_L * X - G * (-dbeta_L * dln + beta / L.c);
+  f.di_cR = -dG_R * X - G * (-dbeta_R * dln - beta / R.c);
+  const double dc = R.c - L.c;
+  f.N = -Dg * dc + tp * f.i / faraday;
+  f.dN_cL = -dDg_L * dc + Dg + 0.5 * L.dtp * f.i / faraday + tp * f.di_cL / faraday;
+  f.dN_cR = -dDg_R * dc - Dg + 0.5 * R.dtp * f.i / faraday + tp * f.di_cR / faraday;
+  f.dN_pL = tp * f.di_pL / faraday;
+  f.dN_pR = tp * f.di_pR / faraday;
+  f.conc_drop = beta * dln;
+  f.ohmic_drop = dphi - f.conc_drop;
+  return f;
+}
+
+Cell::FoilSurface Cell::foil_surface(const double* y) const {
+  // Half cell from the foil surface to the centre of the first membrane cell (eq. A1): the salt
+  // flux condition -D dc/dx = (1 - t+) i_e0 / F fixes the surface concentration c0.
+  const auto& C = ec_[0];
+  const double h = dx_[0] / 2.0;
+  const double i = y[i_i_e0()];
+  FoilSurface s{};
+  const double gamma = (1.0 - C.tp) * h / (C.D * faraday);
+  const double dgamma = h / faraday * (-C.dtp / C.D - (1.0 - C.tp) * C.dD / (C.D * C.D));
+  s.c0 = C.c + gamma * i;
+  s.dc0_dc = 1.0 + i * dgamma;
+  s.dc0_di = gamma;
+  if (!(s.c0 > 0.0)) {
+    throw solver::RecoverableError(fmt::format(
+        "salt depleted at the Li foil surface (c_e = {:.4g} mol/m3 at i = {:.4g} A/m2)", s.c0, i));
+  }
+  const double beta = 2.0 / f_ * (1.0 - C.tp) * C.tf;
+  const double dbeta = 2.0 / f_ * (-C.dtp * C.tf + (1.0 - C.tp) * C.dtf);
+  const double dln = C.lnc - std::log(s.c0);
+  const double dphi = y[i_phi_e(0)] - y[i_phi_e0()];
+  const double Y = dphi - beta * dln;
+  const double g = C.k / h;
+  s.H = -g * Y;
+  s.dH_p0 = g;
+  s.dH_phi = -g;
+  const double dY_dc = -dbeta * dln - beta * (1.0 / C.c - s.dc0_dc / s.c0);
+  s.dH_c = -(C.dk / h) * Y - g * dY_dc;
+  s.dH_i = -g * (beta * s.dc0_di / s.c0);
+  s.conc_drop = beta * dln;
+  s.ohmic_drop = dphi - s.conc_drop;
+  return s;
+}
+
+void Cell::residual(double t, const double* y, const double* yp, double* r) {
+  check_state(t, y);
+  electrolyte_properties(y);
+  anode_residual(y, yp, r);
+  electrolyte_residual(y, yp, r);
+  cathode_residual(y, yp, r);
+  collector_residual(y, yp, r);
+}
+
+void Cell::jacobian(double t, double cj, const double* y, const double*,
+                    solver::JacobianSink& jac) {
+  check_state(t, y);
+  electrolyte_properties(y);
+  anode_jacobian(cj, y, jac);
+  electrolyte_jacobian(cj, y, jac);
+  cathode_jacobian(cj, y, jac);
+  collector_jacobian(cj, y, jac);
+}
+
+// ---- collector (eqs. K1-K3) ----
+// Rows: I (control), V (terminal voltage), Q (charge passed).
+//   R_I: current I - I_set | voltage V - V_set | power I V - P_set | rest I
+//   R_V: V - phi_s[last] + I (dx/(2 sigma_eff) + R_contact)
+//   R_Q: Q' - I
+void Cell::collector_residual(const double* y, const double* yp, double* r) const {
+  const double I = y[i_current()], V = y[i_voltage()];
+  switch (control_.mode) {
+    case Control::Mode::current: r[i_current()] = I - control_.value; break;
+    case Control::Mode::voltage: r[i_current()] = V - control_.value; break;
+    case Control::Mode::power: r[i_current()] = I * V - control_.value; break;
+    case Control::Mode::rest: r[i_current()] = I; break;
+  }
+  const double R_out = dx_c_ / (2.0 * p_.cathode.sigma_eff) + p_.contact_resistance;
+  r[i_voltage()] = V - y[i_phi_s(nc_ - 1)] + I * R_out;
+  r[i_charge()] = yp[i_charge()] - I;
+}
+
+void Cell::collector_jacobian(double cj, const double* y, solver::JacobianSink& jac) const {
+  const int iI = i_current(), iV = i_voltage(), iQ = i_charge();
+  switch (control_.mode) {
+    case Control::Mode::current:
+    case Control::Mode::rest: jac.add(iI, iI, 1.0); break;
+    case Control::Mode::voltage: jac.add(iI, iV, 1.0); break;
+    case Control::Mode::power:
+      jac.add(iI, iI, y[iV]);
+      jac.add(iI, iV, y[iI]);
+      break;
+  }
+  const double R_out = dx_c_ / (2.0 * p_.cathode.sigma_eff) + p_.contact_resistance;
+  jac.add(iV, iV, 1.0);
+  jac.add(iV, i_phi_s(nc_ - 1), -1.0);
+  jac.add(iV, iI, R_out);
+  jac.add(iQ, iQ, cj);
+  jac.add(iQ, iI, -1.0);
+}
+
+void Cell::roots(double, const double* y, const double*, double* g) {
+  const double V = y[i_voltage()], I = y[i_current()];
+  for (std::size_t k = 0; k < events_.size(); ++k) {
+    const auto& ev = events_[k];
+    switch (ev.kind) {
+      case Event::Kind::voltage_below: g[k] = V - ev.value; break;
+      case Event::Kind::voltage_above: g[k] = ev.value - V; break;
+      case Event::Kind::current_below: g[k] = std::abs(I) - ev.value; break;
+      case Event::Kind::foil_depleted: g[k] = y[i_foil()] - ev.value; break;
+    }
+  }
+}
+
+std::string Cell::describe(int index) const {
+  if (index == i_phi_e0()) return "phi_e at the Li foil surface";
+  if (index == i_i_e0()) return "current through the Li foil";
+  if (index == i_foil()) return "Li foil thickness";
+  if (index == i_sei()) return "SEI thickness";
+  if (index == i_current()) return "cell current I";
+  if (index == i_voltage()) return "terminal voltage V";
+  if (index == i_charge()) return "charge passed Q";
+  if (index < 4 + 2 * nm_) {
+    const int e = (index - 4) / 2;
+    return fmt::format("{} at membrane node {}", (index - 4) % 2 == 0 ? "c_e" : "phi_e", e);
+  }
+  const int j = (index - cathode_base(0)) / block_;
+  const int o = (index - cathode_base(0)) % block_;
+  static const char* names[] = {"c_e", "phi_e", "phi_s", "i_n", "CEI thickness"};
+  if (o < 5) return fmt::format("{} at cathode node {}", names[o], j);
+  return fmt::format("c_s[r={}] at cathode node {}", o - 5, j);
+}
+
+double Cell::particle_lithium(const double* y) const {
+  // mol per m2 of cell: each node holds eps_s dx of particle volume.
+  double total = 0;
+  for (int j = 0; j < nc_; ++j) {
+    double per_volume = 0;
+    for (int r = 0; r < nr_; ++r) per_volume += shell_volume_[r] * y[i_c_s(j, r)];
+    total += p_.cathode.active_fraction * dx_c_ * per_volume / particle_volume_;
+  }
+  return total;
+}
+
+double Cell::electrolyte_lithium(const double* y) const {
+  double total = 0;
+  for (int e = 0; e < nm_ + nc_; ++e) total += eps_[e] * dx_[e] * y[i_c_e(e)];
+  return total;
+}
+
+double Cell::foil_lithium(const double* y) const { return y[i_foil()] / p_.anode.molar_volume; }
+
+CellOutputs Cell::outputs(const double* y) const {
+  electrolyte_properties(y);
+  CellOutputs o;
+  o.voltage = y[i_voltage()];
+  o.current = y[i_current()];
+  o.charge = y[i_charge()];
+  o.foil_thickness = y[i_foil()];
+  o.sei_thickness = y[i_sei()];
+
+  // Weights: each node's share of the reaction current, or of the volume at rest.
+  std::vector<double> w(nc_);
+  double wsum = 0;
+  for (int j = 0; j < nc_; ++j) wsum += (w[j] = -a_[nm_ + j] * dx_c_ * y[i_i_n(j)]);
+  const bool at_rest = std::abs(o.current) < 1e-12 || std::abs(wsum) < 1e-12 * std::abs(o.current);
+  for (int j = 0; j < nc_; ++j) w[j] = at_rest ? 1.0 / nc_ : w[j] / wsum;
+
+  // Electrolyte potential drops accumulated from the foil to each cathode node.
+  auto& b = o.breakdown;
+  const FoilSurface s = foil_surface(y);
+  double ohm = s.ohmic_drop, conc = s.conc_drop;
+  std::vector<double> ohm_at(nm_ + nc_), conc_at(nm_ + nc_);
+  ohm_at[0] = ohm;
+  conc_at[0] = conc;
+  for (int e = 1; e < nm_ + nc_; ++e) {
+    const Face f = face(e, y);
+    ohm_at[e] = (ohm += f.ohmic_drop);
+    conc_at[e] = (conc += f.conc_drop);
+  }
+  const double R_sei = y[i_sei()] / p_.sei.conductivity;
+  const double i_e0 = y[i_i_e0()];
+  b.sei_ohmic = -i_e0 * R_sei;
+  b.eta_anode = y[i_phi_e0()] + i_e0 * R_sei;  // = -eta_Li
+  double phis_w = 0, sto_avg = 0, sto_surf = 0, cei = 0;
+  o.c_e_min = 1e300;
+  o.c_e_max = -1e300;
+  for (int e = 0; e < nm_ + nc_; ++e) {
+    o.c_e_min = std::min(o.c_e_min, ec_[e].c);
+    o.c_e_max = std::max(o.c_e_max, ec_[e].c);
+  }
+  for (int j = 0; j < nc_; ++j) {
+    const Kinetics k = cathode_kinetics(j, y);
+    const double R_cei = y[i_cei(j)] / p_.cei.conductivity;
+    b.ocv += w[j] * k.U;
+    b.eta_cathode += w[j] * k.eta;
+    b.cei_ohmic += w[j] * y[i_i_n(j)] * R_cei;
+    b.electrolyte_ohmic += w[j] * ohm_at[nm_ + j];
+    b.electrolyte_concentration += w[j] * conc_at[nm_ + j];
+    phis_w += w[j] * y[i_phi_s(j)];
+    double per_volume = 0;
+    for (int r = 0; r < nr_; ++r) per_volume += shell_volume_[r] * y[i_c_s(j, r)];
+    sto_avg += per_volume / particle_volume_ / p_.cathode.c_max / nc_;
+    sto_surf += k.sto_surf / nc_;
+    cei += y[i_cei(j)] / nc_;
+  }
+  const double phis_L = y[i_phi_s(nc_ - 1)] - o.current * dx_c_ / (2.0 * p_.cathode.sigma_eff);
+  b.solid_ohmic = phis_L - phis_w;
+  b.contact_ohmic = -o.current * p_.contact_resistance;
+  o.sto_avg = sto_avg;
+  o.sto_surf_avg = sto_surf;
+  o.cei_thickness = cei;
+  return o;
+}
+
+}  // namespace cascade

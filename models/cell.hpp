@@ -1,0 +1,183 @@
+#pragma once
+// The pseudo-2D cell: Li foil | SEI | membrane | CEI | porous cathode, as one index-1 DAE
+// (docs/model.md). Sub-models own their residual rows:
+//   li_metal_anode.cpp  foil potential, foil current, Li inventory, SEI thickness   (eqs. A1-A4)
+//   electrolyte.cpp     salt balance and charge balance in every electrolyte cell  (eqs. E1-E2)
+//   cathode.cpp         solid potential, reaction current (with CEI), CEI thickness,
+//                       particle shells                                            (eqs. C1-C4)
+//   cell.cpp            collector: control equation, terminal voltage, capacity    (eqs. K1-K3)
+// State layout, along x, each cathode node's particle shells beside it (banded Jacobian):
+//   [phi_e0, i_e0, L_Li, L_SEI]  [c_e, phi_e] x membrane  [c_e, phi_e, phi_s, i_n, L_CEI, c_s...]
+//   x cathode  [I, V, Q]
+#include <string>
+#include <vector>
+
+#include "models/parameters.hpp"
+#include "solver/dae.hpp"
+
+namespace cascade {
+
+constexpr double faraday = 96485.33212;  // C/mol
+
+struct Control {
+  enum class Mode { current, voltage, power, rest } mode = Mode::rest;
+  double value = 0;  // A/m2 (discharge > 0), V, or W/m2 (discharge > 0)
+};
+
+struct Event {
+  enum class Kind { voltage_below, voltage_above, current_below, foil_depleted } kind;
+  double value = 0;  // V, A/m2 (magnitude), or m of foil left
+};
+
+// The terminal voltage split into the cascade of layers it crosses; the terms add up to voltage_V.
+struct VoltageBreakdown {
+  double ocv = 0;                // reaction-weighted OCP at the particle surfaces
+  double eta_cathode = 0;        // reaction-weighted cathode overpotential
+  double cei_ohmic = 0;          // reaction-weighted i_n R_CEI
+  double electrolyte_ohmic = 0;  // ionic drop, foil to reaction sites
+  double electrolyte_concentration = 0;  // diffusion potential, foil to reaction sites
+  double sei_ohmic = 0;          // -I R_SEI
+  double eta_anode = 0;          // -eta_Li
+  double solid_ohmic = 0;        // cathode matrix drop, reaction sites to collector
+  double contact_ohmic = 0;      // -I R_contact
+  double sum() const {
+    return ocv + eta_cathode + cei_ohmic + electrolyte_ohmic + electrolyte_concentration +
+           sei_ohmic + eta_anode + solid_ohmic + contact_ohmic;
+  }
+};
+
+struct CellOutputs {
+  double voltage = 0;   // V
+  double current = 0;   // A/m2, discharge > 0
+  double charge = 0;    // C/m2 passed since the start (discharge > 0)
+  VoltageBreakdown breakdown;
+  double sto_avg = 0;       // electrode-average cathode stoichiometry
+  double sto_surf_avg = 0;  // volume-average surface stoichiometry
+  double c_e_min = 0, c_e_max = 0;  // mol/m3
+  double foil_thickness = 0;        // m
+  double sei_thickness = 0;         // m
+  double cei_thickness = 0;         // m, average
+};
+
+class Cell : public solver::DaeSystem {
+ public:
+  explicit Cell(CellParams p);
+
+  const CellParams& params() const { return p_; }
+  double temperature() const { return T_; }
+  void set_temperature(double T);  // binds every material function and rate at T
+  void set_control(Control c) { control_ = c; }
+  const Control& control() const { return control_; }
+  void set_events(std::vector<Event> events) { events_ = std::move(events); }
+  const std::vector<Event>& events() const { return events_; }
+
+  // Rest at the initial stoichiometry and salt concentration (consistent at I = 0).
+  void initial_state(std::vector<double>& y, std::vector<double>& yp) const;
+  // Typical magnitude of each variable, for absolute tolerances.
+  std::vector<double> typical_scale() const;
+
+  // DaeSystem
+  int size() const override { return n_; }
+  int lower_bandwidth() const override { return ml_; }
+  int upper_bandwidth() const override { return mu_; }
+  void differential_ids(double* id) const override;
+  void residual(double t, const double* y, const double* yp, double* r) override;
+  void jacobian(double t, double cj, const double* y, const double* yp,
+                solver::JacobianSink& jac) override;
+  std::vector<std::pair<int, int>> sparsity() const override { return pattern_; }
+  int num_roots() const override { return static_cast<int>(events_.size()); }
+  void roots(double t, const double* y, const double* yp, double* g) override;
+  std::string describe(int index) const override;
+
+  CellOutputs outputs(const double* y) const;
+  // Lithium inventories, mol per m2 of cell: in the cathode particles, in the electrolyte, in the foil.
+  double particle_lithium(const double* y) const;
+  double electrolyte_lithium(const double* y) const;
+  double foil_lithium(const double* y) const;
+
+  // Layout
+  int n_membrane() const { return nm_; }
+  int n_cathode() const { return nc_; }
+  int n_shells() const { return nr_; }
+  int n_electrolyte() const { return nm_ + nc_; }
+  int i_phi_e0() const { return 0; }
+  int i_i_e0() const { return 1; }
+  int i_foil() const { return 2; }
+  int i_sei() const { return 3; }
+  int i_c_e(int e) const { return e < nm_ ? 4 + 2 * e : cathode_base(e - nm_); }
+  int i_phi_e(int e) const { return i_c_e(e) + 1; }
+  int i_phi_s(int j) const { return cathode_base(j) + 2; }
+  int i_i_n(int j) const { return cathode_base(j) + 3; }
+  int i_cei(int j) const { return cathode_base(j) + 4; }
+  int i_c_s(int j, int r) const { return cathode_base(j) + 5 + r; }
+  int i_current() const { return n_ - 3; }
+  int i_voltage() const { return n_ - 2; }
+  int i_charge() const { return n_ - 1; }
+
+  // Geometry (m): electrolyte cell widths and the x of cell centres.
+  double dx(int e) const { return dx_[e]; }
+  double x_center(int e) const;
+
+ private:
+  int cathode_base(int j) const { return 4 + 2 * nm_ + block_ * j; }
+
+  // Material properties of each electrolyte cell at the current state (filled per call).
+  struct ElectrolyteCell {
+    double c, lnc, k, dk, D, dD, tp, dtp, tf, dtf;
+  };
+  void electrolyte_properties(const double* y) const;
+  // Face fluxes between electrolyte cells e-1 and e: current i (A/m2), Li+ flux N (mol/m2/s),
+  // and their partials in (c_L, c_R, phi_L, phi_R).
+  struct Face {
+    double i, di_cL, di_cR, di_pL, di_pR;
+    double N, dN_cL, dN_cR, dN_pL, dN_pR;
+    double ohmic_drop, conc_drop;  // phi_R - phi_L = ohmic_drop + conc_drop
+  };
+  Face face(int e, const double* y) const;
+  struct FoilSurface {  // the foil-side half cell
+    double c0, dc0_dc, dc0_di;  // surface concentration and its partials (cell-0 c_e, i_e0)
+    double H, dH_p0, dH_phi, dH_c, dH_i;  // half-cell current from p0 to cell 0 centre
+    double ohmic_drop, conc_drop;
+  };
+  FoilSurface foil_surface(const double* y) const;
+  struct Kinetics {  // one cathode node
+    double c_surf, sto_surf, U, eta, i0, S, dS;
+    double dcs_dcN, dcs_din;
+  };
+  Kinetics cathode_kinetics(int j, const double* y) const;
+
+  void anode_residual(const double* y, const double* yp, double* r) const;
+  void anode_jacobian(double cj, const double* y, solver::JacobianSink& jac) const;
+  void electrolyte_residual(const double* y, const double* yp, double* r) const;
+  void electrolyte_jacobian(double cj, const double* y, solver::JacobianSink& jac) const;
+  void cathode_residual(const double* y, const double* yp, double* r) const;
+  void cathode_jacobian(double cj, const double* y, solver::JacobianSink& jac) const;
+  void collector_residual(const double* y, const double* yp, double* r) const;
+  void collector_jacobian(double cj, const double* y, solver::JacobianSink& jac) const;
+  void check_state(double t, const double* y) const;
+
+  CellParams p_;
+  double T_ = 298.15;
+  double f_ = 0;  // F/(R T)
+  Control control_;
+  std::vector<Event> events_;
+
+  int nm_ = 0, nc_ = 0, nr_ = 0, block_ = 0, n_ = 0, ml_ = 0, mu_ = 0;
+  std::vector<double> dx_, eps_, eff_, a_;  // per electrolyte cell
+  double dx_c_ = 0;                          // cathode cell width
+  // particle shells (per particle): outer face radii^2, volumes/4pi, centre spacing
+  std::vector<double> shell_area_, shell_volume_, shell_dist_;
+  double shell_half_outer_ = 0;  // distance from the outer shell's centre to the surface
+  double particle_volume_ = 0;   // R^3/3
+
+  // Bound at the temperature
+  Fn1DPtr kappa_, diff_, tplus_, tfac_, ocp_, dudt_, ds_;
+  bool ds_constant_ = false;
+  double i0_li_ = 0, k_c_ = 0;  // A/m2, and F k at T
+
+  std::vector<std::pair<int, int>> pattern_;
+  mutable std::vector<ElectrolyteCell> ec_;
+  mutable std::vector<double> ds_shell_, dds_shell_;
+};
+
+}  // namespace cascade

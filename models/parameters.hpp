@@ -1,0 +1,83 @@
+#pragma once
+// Typed, SI parameter sets the models read. Built from YAML by params/build_cell.cpp; the models
+// never see YAML.
+#include <string>
+
+#include "models/functions.hpp"
+
+namespace cascade {
+
+struct AnodeParams {        // Li-metal foil
+  double i0_ref = 0;        // A/m2, exchange current density at c_ref and T_ref
+  double c_ref = 1000;      // mol/m3
+  double c_exponent = 0.5;  // i0 ~ (c_e/c_ref)^c_exponent
+  double activation_energy = 0;  // J/mol
+  double T_ref = 298.15;         // K
+  double alpha_a = 0.5, alpha_c = 0.5;
+  double thickness = 0;      // m, initial foil thickness
+  double molar_volume = 0;   // m3/mol
+};
+
+struct FilmParams {         // SEI on the foil or CEI on each particle
+  double thickness = 0;     // m
+  double conductivity = 1;  // S/m (ionic)
+  double capacitance = 0;   // F/m2, double layer (impedance only)
+};
+
+struct ElectrolyteParams {
+  double c0 = 1000;  // mol/m3, initial salt concentration
+  Property conductivity;          // S/m (c_e, T), bulk value before porosity corrections
+  Property diffusivity;           // m2/s
+  Property transference_number;   // -
+  Property thermodynamic_factor;  // -
+};
+
+struct MembraneParams {
+  double thickness = 0;  // m
+  double porosity = 1;   // electrolyte volume fraction
+  double transport_efficiency = 1;  // porosity^bruggeman
+};
+
+struct CathodeParams {
+  double thickness = 0;          // m
+  double porosity = 0;           // electrolyte volume fraction
+  double active_fraction = 0;    // eps_s
+  double transport_efficiency = 0;  // electrolyte: porosity^b unless given
+  double particle_radius = 0;    // m
+  double c_max = 0;              // mol/m3
+  double sto0 = 0;               // initial stoichiometry
+  Property ocp;                  // V vs Li, of sto (at ocp_T_ref)
+  Property entropic;             // V/K, dU/dT(sto)
+  double ocp_T_ref = 298.15;     // K
+  Property diffusivity;          // m2/s, D_s(sto, T)
+  double sigma_eff = 0;          // S/m, effective solid conductivity
+  double rate_constant = 0;      // mol^-0.5 m^2.5 s^-1 at 298.15 K
+  double rate_activation_energy = 0;  // J/mol
+  double rate_T_ref = 298.15;    // K
+  double alpha_a = 0.5, alpha_c = 0.5;
+  double density = 0;            // kg/m3, active material
+  double nominal_capacity = 0;   // C/kg (defines 1C)
+};
+
+struct MeshParams {
+  int membrane = 10, cathode = 20, particle = 10;
+};
+
+struct CellParams {
+  double area = 1e-4;               // m2
+  double contact_resistance = 0;    // ohm m2
+  double temperature = 298.15;      // K
+  AnodeParams anode;
+  FilmParams sei, cei;
+  ElectrolyteParams electrolyte;
+  MembraneParams membrane;
+  CathodeParams cathode;
+  MeshParams mesh;
+
+  // kg/m2 of cathode active material
+  double active_mass() const { return cathode.active_fraction * cathode.thickness * cathode.density; }
+  // A/m2 that is 1C: active mass times the nominal specific capacity, in one hour
+  double one_c_current_density() const { return active_mass() * cathode.nominal_capacity / 3600.0; }
+};
+
+}  // namespace cascade

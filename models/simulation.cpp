@@ -1,0 +1,150 @@
+#include "models/simulation.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cmath>
+
+namespace cascade {
+
+solver::IntegratorOptions integrator_options(const Cell& cell, const SolverSettings& s) {
+  solver::IntegratorOptions o;
+  o.rtol = s.rtol;
+  o.atol = s.atol;
+  o.atol_vector = cell.typical_scale();
+  for (double& a : o.atol_vector) a *= s.atol;
+  o.linear_solver = s.linear_solver == "klu" ? solver::LinearSolver::klu : solver::LinearSolver::band;
+  o.max_step = s.max_step;
+  o.max_num_steps = 500000;
+  return o;
+}
+
+Simulation::Simulation(CellParams cell, SolverSettings settings)
+    : cell_(std::move(cell)),
+      settings_(std::move(settings)),
+      integrator_(cell_, integrator_options(cell_, settings_)) {
+  cell_.initial_state(y_, yp_);
+}
+
+double Simulation::amount_si(const Amount& a) const {
+  switch (a.kind) {
+    case Amount::Kind::c_rate: return a.value * cell_.params().one_c_current_density();
+    case Amount::Kind::density: return a.value;
+    case Amount::Kind::absolute: return a.value / cell_.params().area;
+  }
+  return 0;
+}
+
+StepResult Simulation::run_step(const Step& step, int index,
+                                const std::function<void(const Row&)>& on_row) {
+  StepResult res;
+  res.text = step.text;
+  res.t_start = t_;
+  const double T = step.temperature.value_or(cell_.params().temperature);
+  cell_.set_temperature(T);
+
+  // Control and the events that end the step.
+  Control c;
+  std::vector<Event> events;
+  switch (step.mode) {
+    case Step::Mode::current:
+      c = {Control::Mode::current, step.direction * amount_si(step.amount)};
+      break;
+    case Step::Mode::power:
+      c = {Control::Mode::power, step.direction * amount_si(step.amount)};
+      break;
+    case Step::Mode::voltage: c = {Control::Mode::voltage, step.voltage}; break;
+    case Step::Mode::rest: c = {Control::Mode::rest, 0.0}; break;
+  }
+  if (step.until_voltage) {
+    events.push_back({step.direction >= 0 ? Event::Kind::voltage_below : Event::Kind::voltage_above,
+                      *step.until_voltage});
+  }
+  if (step.until_current) {
+    events.push_back({Event::Kind::current_below, amount_si(*step.until_current)});
+  }
+  events.push_back({Event::Kind::foil_depleted, 0.0});
+  cell_.set_control(c);
+  cell_.set_events(events);
+
+  // A first guess for the algebraic variables under the new control, then IDACalcIC.
+  if (c.mode == Control::Mode::current) {
+    y_[cell_.i_current()] = c.value;
+    y_[cell_.i_i_e0()] = c.value;
+    const auto& k = cell_.params().cathode;
+    const double a = 3.0 * k.active_fraction / k.particle_radius;
+    for (int j = 0; j < cell_.n_cathode(); ++j) y_[cell_.i_i_n(j)] = -c.value / (a * k.thickness);
+  }
+  const double t_end = step.duration ? t_ + *step.duration : t_ + 1e9;
+  integrator_.reset(t_, y_.data(), yp_.data());
+  integrator_.set_stop_time(t_end);
+  const double first = std::min(t_end, t_ + 1e-3);
+  integrator_.calc_ic(first);
+  std::copy(integrator_.y(), integrator_.y() + cell_.size(), y_.begin());
+  std::copy(integrator_.yp(), integrator_.yp() + cell_.size(), yp_.begin());
+
+  // Already past a limit? Skip, as a cycler would.
+  std::vector<double> g(events.size());
+  cell_.roots(t_, y_.data(), yp_.data(), g.data());
+  for (std::size_t k = 0; k < g.size(); ++k) {
+    if (g[k] <= 0.0) {
+      res.skipped = true;
+      res.end_reason = fmt::format("skipped: the cell is already past this step's limit ({})",
+                                   events[k].kind == Event::Kind::foil_depleted
+                                       ? "the Li foil is used up"
+                                       : fmt::format("{:.4f} V, {:.4g} A/m2",
+                                                     y_[cell_.i_voltage()], y_[cell_.i_current()]));
+      res.t_end = t_;
+      res.end_voltage = y_[cell_.i_voltage()];
+      return res;
+    }
+  }
+
+  const double q0 = y_[cell_.i_charge()];
+  const auto emit = [&] {
+    if (on_row) on_row(Row{t_, index, T, cell_.outputs(y_.data())});
+  };
+  emit();
+  for (;;) {
+    const auto outcome = integrator_.advance(t_end, true);
+    t_ = outcome.t;
+    std::copy(integrator_.y(), integrator_.y() + cell_.size(), y_.begin());
+    std::copy(integrator_.yp(), integrator_.yp() + cell_.size(), yp_.begin());
+    emit();
+    if (outcome.status == solver::StepStatus::root_found) {
+      const auto& ev = events[outcome.roots_fired.front()];
+      switch (ev.kind) {
+        case Event::Kind::voltage_below:
+        case Event::Kind::voltage_above: res.end_reason = fmt::format("{:g} V reached", ev.value); break;
+        case Event::Kind::current_below:
+          res.end_reason = fmt::format("current fell to {:.4g} A/m2", ev.value);
+          break;
+        case Event::Kind::foil_depleted: res.end_reason = "the Li foil is used up"; break;
+      }
+      break;
+    }
+    if (t_ >= t_end) {
+      res.end_reason = "time";
+      break;
+    }
+  }
+  res.t_end = t_;
+  res.charge = y_[cell_.i_charge()] - q0;
+  res.end_voltage = y_[cell_.i_voltage()];
+  return res;
+}
+
+RunResult Simulation::run(const std::vector<Step>& steps, const std::function<void(const Row&)>& on_row) {
+  const auto start = std::chrono::steady_clock::now();
+  RunResult result;
+  for (std::size_t k = 0; k < steps.size(); ++k) {
+    result.steps.push_back(run_step(steps[k], static_cast<int>(k) + 1, on_row));
+    if (result.steps.back().end_reason == "the Li foil is used up") break;
+  }
+  result.stats = integrator_.stats();
+  result.wall_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
+
+}  // namespace cascade

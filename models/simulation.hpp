@@ -1,0 +1,61 @@
+#pragma once
+// Runs a protocol (a list of steps) on a cell with the IDA integrator, reporting every accepted
+// step. Each step hands its final state to the next one; a step that cannot start because the
+// cell is already past its limit is skipped with a note, as a cycler would.
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "models/cell.hpp"
+#include "params/build_cell.hpp"
+#include "params/protocol.hpp"
+#include "solver/integrator.hpp"
+
+namespace cascade {
+
+struct Row {
+  double t = 0;        // s since the experiment started
+  int step = 0;        // 1-based protocol step
+  double temperature = 0;  // K
+  CellOutputs out;
+};
+
+struct StepResult {
+  std::string text;
+  double t_start = 0, t_end = 0;   // s
+  double charge = 0;               // C/m2 passed during the step (discharge > 0)
+  double end_voltage = 0;          // V
+  std::string end_reason;          // "2.5 V reached", "time", "skipped: ..."
+  bool skipped = false;
+};
+
+struct RunResult {
+  std::vector<StepResult> steps;
+  solver::IntegratorStats stats;
+  double wall_seconds = 0;
+};
+
+class Simulation {
+ public:
+  Simulation(CellParams cell, SolverSettings settings);
+  Cell& cell() { return cell_; }
+  const std::vector<double>& state() const { return y_; }
+  double time() const { return t_; }
+
+  // The current density a step asks for (A/m2 or W/m2, discharge > 0).
+  double amount_si(const Amount& a) const;
+  RunResult run(const std::vector<Step>& steps, const std::function<void(const Row&)>& on_row);
+  // Runs one step from the present state (used by run()).
+  StepResult run_step(const Step& step, int index, const std::function<void(const Row&)>& on_row);
+
+ private:
+  Cell cell_;
+  SolverSettings settings_;
+  solver::Integrator integrator_;
+  std::vector<double> y_, yp_;
+  double t_ = 0;
+};
+
+solver::IntegratorOptions integrator_options(const Cell& cell, const SolverSettings& s);
+
+}  // namespace cascade

@@ -1,0 +1,23 @@
+#pragma once
+// From a loaded parameter set to the typed structs the models and the solver read.
+#include <string>
+
+#include "models/parameters.hpp"
+#include "params/param_set.hpp"
+
+namespace cascade {
+
+// Every key the P2D cell needs must be present; all missing keys are reported together.
+CellParams build_cell_params(const ParamSet& params);
+
+struct SolverSettings {
+  double rtol = 1e-6, atol = 1e-6, max_step = 0;
+  std::string linear_solver = "band";
+  std::string timeseries = "every step";
+};
+SolverSettings build_solver_settings(const ParamSet& params);
+
+// Case name: the `name` key, else the file's stem.
+std::string case_name(const ParamSet& params);
+
+}  // namespace cascade

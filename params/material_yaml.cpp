@@ -1,0 +1,290 @@
+#include "params/material_yaml.hpp"
+
+#include <fmt/format.h>
+
+#include <set>
+
+namespace cascade {
+
+namespace {
+
+const std::set<std::string> shape_keys{"value", "table", "polynomial", "expression"};
+
+Dimension variable_dim(const std::string& var) {
+  if (var == "c_e") return dim::concentration;
+  if (var == "T") return dim::temperature;
+  return dim::none;  // sto
+}
+
+// Tabulation domain of an expression in its variable (SI).
+std::pair<double, double> default_domain(const std::string& var) {
+  if (var == "c_e") return {0.0, 1.0e4};
+  return {0.0, 1.0};
+}
+
+bool read_list(const YAML::Node& node, const std::string& file, const KeySpec& spec,
+               const std::string& what, const Dimension& d, DiagnosticList& diags,
+               std::vector<double>& out) {
+  if (!node.IsSequence() || node.size() < 2) {
+    diags.add(node_source(node, file), spec.path,
+              fmt::format("{} must be a list of at least two values", what));
+    return false;
+  }
+  bool ok = true;
+  for (const auto& item : node) {
+    KeySpec s = spec;
+    s.dim = d;
+    s.min = -std::numeric_limits<double>::infinity();
+    s.max = std::numeric_limits<double>::infinity();
+    double v = 0;
+    ok = scalar_to_si(item, node_source(item, file), s, diags, v) && ok;
+    out.push_back(v);
+  }
+  return ok;
+}
+
+bool build(const Entry& e, const KeySpec& spec, DiagnosticList& diags, Property& out) {
+  const std::string& file = e.src.file;
+  const YAML::Node& n = e.node;
+  if (n.IsScalar()) {
+    double v = 0;
+    KeySpec s = spec;
+    if (!scalar_to_si(n, e.src, s, diags, v)) return false;
+    out = Property::constant(v);
+    return true;
+  }
+  if (!n.IsMap()) {
+    diags.add(e.src, e.path, "expected a value or a map (value/table/polynomial/expression)");
+    return false;
+  }
+  static const std::vector<std::string> allowed{
+      "value",   "table", "polynomial", "expression", "unit",  "interpolation", "activation_energy",
+      "reference_temperature", "vtf",   "source",     "domain"};
+  bool ok = true;
+  std::vector<std::string> shapes;
+  for (auto it = n.begin(); it != n.end(); ++it) {
+    const std::string k = it->first.Scalar();
+    if (std::find(allowed.begin(), allowed.end(), k) == allowed.end()) {
+      const std::string guess = nearest(k, allowed);
+      diags.add(node_source(it->first, file), e.path + "." + k,
+                fmt::format("unknown key '{}' in a material function{}; known: {}", k,
+                            guess.empty() ? "" : fmt::format(" (did you mean '{}'?)", guess),
+                            fmt::join(allowed, ", ")));
+      ok = false;
+    }
+    if (shape_keys.count(k)) shapes.push_back(k);
+  }
+  if (shapes.size() != 1) {
+    diags.add(e.src, e.path,
+              fmt::format("a material function needs exactly one of value, table, polynomial, "
+                          "expression; found {}",
+                          shapes.empty() ? "none" : fmt::format("{}", fmt::join(shapes, ", "))));
+    return false;
+  }
+  const std::string shape = shapes.front();
+  const std::string var = spec.variable;
+
+  // Temperature law.
+  TemperatureLaw law;
+  const bool has_ea = bool(n["activation_energy"]);
+  const bool has_vtf = bool(n["vtf"]);
+  if (has_ea && has_vtf) {
+    diags.add(e.src, e.path, "give either activation_energy (Arrhenius) or vtf, not both");
+    ok = false;
+  }
+  if ((has_ea || has_vtf)) {
+    if (!n["reference_temperature"]) {
+      diags.add(e.src, e.path,
+                "a temperature law needs reference_temperature (the temperature at which the "
+                "shape's values hold), e.g. reference_temperature: 25 degC");
+      ok = false;
+    } else {
+      KeySpec t = spec;
+      t.path = e.path + ".reference_temperature";
+      t.dim = dim::temperature;
+      t.min = 0;
+      t.min_open = true;
+      t.max = std::numeric_limits<double>::infinity();
+      ok = scalar_to_si(n["reference_temperature"], node_source(n["reference_temperature"], file),
+                        t, diags, law.T_ref) && ok;
+    }
+  }
+  if (has_ea) {
+    KeySpec s = spec;
+    s.path = e.path + ".activation_energy";
+    s.dim = dim::molar_energy;
+    s.min = 0;
+    s.max = std::numeric_limits<double>::infinity();
+    law.kind = TemperatureLaw::Kind::arrhenius;
+    ok = scalar_to_si(n["activation_energy"], node_source(n["activation_energy"], file), s, diags,
+                      law.activation_energy) && ok;
+  }
+  if (has_vtf) {
+    const YAML::Node v = n["vtf"];
+    if (!v.IsMap() || !v["B"] || !v["T0"] || v.size() != 2) {
+      diags.add(node_source(v, file), e.path + ".vtf",
+                "expected vtf: {B: <temperature>, T0: <temperature>} for "
+                "factor exp(-B/(T - T0)) / exp(-B/(T_ref - T0))");
+      ok = false;
+    } else {
+      KeySpec s = spec;
+      s.dim = dim::temperature;
+      s.min = 0;
+      s.max = std::numeric_limits<double>::infinity();
+      s.path = e.path + ".vtf.B";
+      ok = scalar_to_si(v["B"], node_source(v["B"], file), s, diags, law.B) && ok;
+      s.path = e.path + ".vtf.T0";
+      ok = scalar_to_si(v["T0"], node_source(v["T0"], file), s, diags, law.T0) && ok;
+      law.kind = TemperatureLaw::Kind::vtf;
+      if (ok && law.T0 >= law.T_ref) {
+        diags.add(node_source(v, file), e.path + ".vtf",
+                  fmt::format("T0 = {} K must lie below the reference temperature {} K", law.T0,
+                              law.T_ref));
+        ok = false;
+      }
+    }
+  }
+  const auto temp_law_forbidden = [&](const char* why) {
+    if (has_ea || has_vtf) {
+      diags.add(e.src, e.path, fmt::format("a temperature law cannot be combined with {}", why));
+      ok = false;
+    }
+  };
+
+  Interp method = Interp::pchip;
+  if (const YAML::Node m = n["interpolation"]) {
+    const std::string s = m.Scalar();
+    if (s == "pchip") method = Interp::pchip;
+    else if (s == "spline") method = Interp::spline;
+    else if (s == "linear") method = Interp::linear;
+    else {
+      diags.add(node_source(m, file), e.path + ".interpolation",
+                fmt::format("'{}' is not an interpolation; expected pchip, spline or linear", s));
+      ok = false;
+    }
+  }
+  double unit_scale = 1.0;
+  if (const YAML::Node u = n["unit"]) {
+    try {
+      const Quantity qu = parse_unit(u.Scalar());
+      if (!(qu.dim == spec.dim)) {
+        diags.add(node_source(u, file), e.path + ".unit",
+                  fmt::format("unit '{}' is not a {}; accepted: {}", u.Scalar(),
+                              dimension_name(spec.dim), fmt::join(units_for(spec.dim), ", ")));
+        ok = false;
+      }
+      unit_scale = qu.si;
+    } catch (const UnitError& err) {
+      diags.add(node_source(u, file), e.path + ".unit", err.what());
+      ok = false;
+    }
+  }
+  if (!ok) return false;
+
+  try {
+    if (shape == "value") {
+      KeySpec s = spec;
+      s.path = e.path + ".value";
+      double v = 0;
+      if (!scalar_to_si(n["value"], node_source(n["value"], file), s, diags, v)) return false;
+      out = Property::of(make_constant(v), law);
+    } else if (shape == "polynomial") {
+      const YAML::Node p = n["polynomial"];
+      if (!p.IsSequence() || p.size() == 0) {
+        diags.add(node_source(p, file), e.path + ".polynomial",
+                  "expected a list of coefficients a0, a1, ... (SI)");
+        return false;
+      }
+      std::vector<double> c;
+      for (const auto& item : p) c.push_back(item.as<double>() * unit_scale);
+      out = Property::of(make_polynomial(c), law);
+    } else if (shape == "table") {
+      const YAML::Node t = n["table"];
+      const bool in_T = t.IsMap() && bool(t["T"]);
+      const std::string x_name = in_T ? "T" : var;
+      if (!t.IsMap() || !t[x_name] || !t["values"] || t.size() != 2) {
+        diags.add(node_source(t, file), e.path + ".table",
+                  fmt::format("expected table: {{{}: [...], values: [...]}} (or T: [...] for a "
+                              "table in temperature)",
+                              var));
+        return false;
+      }
+      std::vector<double> x, y;
+      bool okt = read_list(t[x_name], file, spec, e.path + ".table." + x_name,
+                           variable_dim(x_name), diags, x);
+      okt = read_list(t["values"], file, spec, e.path + ".table.values", spec.dim, diags, y) && okt;
+      if (!okt) return false;
+      if (x.size() != y.size()) {
+        diags.add(node_source(t, file), e.path + ".table",
+                  fmt::format("{} has {} entries but values has {}", x_name, x.size(), y.size()));
+        return false;
+      }
+      for (std::size_t i = 1; i < x.size(); ++i) {
+        if (!(x[i] > x[i - 1])) {
+          diags.add(node_source(t[x_name][i], file), e.path + ".table." + x_name,
+                    fmt::format("{} must increase strictly; entry {} does not", x_name, i + 1));
+          return false;
+        }
+      }
+      if (in_T) {
+        temp_law_forbidden("a table in T");
+        if (!ok) return false;
+        TemperatureLaw tl;
+        tl.kind = TemperatureLaw::Kind::table_inverse_T;
+        for (double v : y) {
+          if (!(v > 0)) {
+            diags.add(node_source(t["values"], file), e.path + ".table.values",
+                      "a table in T is interpolated in log(value) vs 1/T: values must be > 0");
+            return false;
+          }
+        }
+        // ln(value) is interpolated against 1/T, so reverse to make 1/T increase.
+        tl.T_table = x;
+        tl.factor_table = y;
+        out = Property::of(make_constant(1.0), tl);
+      } else {
+        out = Property::of(make_table(x, y, method), law);
+      }
+    } else {  // expression
+      temp_law_forbidden("an expression (write the T dependence into it)");
+      if (!ok) return false;
+      auto [lo, hi] = default_domain(var);
+      if (const YAML::Node d = n["domain"]) {
+        std::vector<double> v;
+        if (!read_list(d, file, spec, e.path + ".domain", variable_dim(var), diags, v) ||
+            v.size() != 2 || !(v[1] > v[0])) {
+          diags.add(node_source(d, file), e.path + ".domain", "expected domain: [low, high]");
+          return false;
+        }
+        lo = v[0];
+        hi = v[1];
+      }
+      std::string expr = n["expression"].Scalar();
+      if (unit_scale != 1.0) expr = fmt::format("({}) * {:.17g}", expr, unit_scale);
+      out = Property::expression(expr, var, lo, hi);
+      out.bind(298.15);  // compile once now so errors surface at load time
+    }
+  } catch (const std::exception& err) {
+    diags.add(e.src, e.path, err.what());
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+void check_material_function(const Entry& entry, const KeySpec& spec, DiagnosticList& diags) {
+  Property p;
+  build(entry, spec, diags, p);
+}
+
+Property material_function(const ParamSet& params, const std::string& path) {
+  const Entry& e = params.at(path);
+  DiagnosticList diags;
+  Property p;
+  build(e, *params.schema().find(path), diags, p);
+  diags.throw_if_any();
+  return p;
+}
+
+}  // namespace cascade

@@ -1,0 +1,174 @@
+#include "params/protocol.hpp"
+
+#include <fmt/format.h>
+
+#include <regex>
+
+#include "params/units.hpp"
+
+namespace cascade {
+
+namespace {
+
+const char* accepted_forms =
+    "accepted forms: 'Discharge at <rate> until <voltage>', 'Charge at <rate> for <time>', "
+    "'Hold at <voltage> until <rate>', 'Rest for <time>', with <rate> a C-rate (1C, 0.5C, C/10), "
+    "a current density (0.2 mA/cm2, 20 A/m2), a current (1 mA) or a power (5 mW/cm2, 10 mW); an "
+    "optional ' at <temperature>' suffix (e.g. 'at -10 degC'); 'for <time> or until <limit>' "
+    "combines limits";
+
+[[noreturn]] void fail(const std::string& text, const Source& src, const std::string& why) {
+  throw InputError(src, "experiment", fmt::format("cannot read step '{}': {}; {}", text, why, accepted_forms));
+}
+
+std::string lower(std::string s) {
+  for (auto& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return s;
+}
+
+std::optional<double> c_rate(const std::string& s) {
+  static const std::regex over(R"(^\s*c\s*/\s*([0-9.eE+-]+)\s*$)", std::regex::icase);
+  static const std::regex times(R"(^\s*([0-9.eE+-]+)\s*c\s*$)", std::regex::icase);
+  std::smatch m;
+  if (std::regex_match(s, m, over)) return 1.0 / std::stod(m[1]);
+  if (std::regex_match(s, m, times)) return std::stod(m[1]);
+  return std::nullopt;
+}
+
+// A current-like or power-like amount.
+Amount parse_amount(const std::string& s, const std::string& text, const Source& src, bool& is_power) {
+  is_power = false;
+  if (auto c = c_rate(s)) return {Amount::Kind::c_rate, *c};
+  Quantity q;
+  try {
+    q = parse_quantity(s);
+  } catch (const UnitError& e) {
+    fail(text, src, fmt::format("'{}' is not a rate: {}", s, e.what()));
+  }
+  if (q.dim == dim::current_density) return {Amount::Kind::density, q.si};
+  if (q.dim == dim::current) return {Amount::Kind::absolute, q.si};
+  if (q.dim == dim::power_density) {
+    is_power = true;
+    return {Amount::Kind::density, q.si};
+  }
+  if (q.dim == dim::power) {
+    is_power = true;
+    return {Amount::Kind::absolute, q.si};
+  }
+  fail(text, src, fmt::format("'{}' is a {}, expected a C-rate, current (density) or power (density)", s,
+                              dimension_name(q.dim)));
+}
+
+double quantity_of(const std::string& s, const Dimension& d, const std::string& text, const Source& src) {
+  try {
+    return to_si(s, d);
+  } catch (const UnitError& e) {
+    fail(text, src, e.what());
+  }
+}
+
+double duration_of(const std::string& s, const std::string& text, const Source& src) {
+  // Cycler wording: "10 hours", "30 minutes", "90 seconds".
+  static const std::vector<std::pair<std::regex, std::string>> words{
+      {std::regex(R"(\s*(hours?|hrs?)\s*$)", std::regex::icase), " h"},
+      {std::regex(R"(\s*(minutes?|mins?)\s*$)", std::regex::icase), " min"},
+      {std::regex(R"(\s*(seconds?|secs?)\s*$)", std::regex::icase), " s"},
+      {std::regex(R"(\s*(days?)\s*$)", std::regex::icase), " day"}};
+  std::string t = s;
+  for (const auto& [re, unit] : words) t = std::regex_replace(t, re, unit);
+  const double v = quantity_of(t, dim::time, text, src);
+  if (!(v > 0)) fail(text, src, "a duration must be positive");
+  return v;
+}
+
+void parse_limits(const std::string& rest, Step& step, const std::string& text, const Source& src) {
+  // rest: "until X", "for T", "for T or until X"
+  static const std::regex for_re(R"(^for\s+(.+?)(?:\s+or\s+until\s+(.+))?$)", std::regex::icase);
+  static const std::regex until_re(R"(^until\s+(.+?)(?:\s+or\s+for\s+(.+))?$)", std::regex::icase);
+  std::smatch m;
+  std::string until_text, for_text;
+  if (std::regex_match(rest, m, for_re)) {
+    for_text = m[1];
+    if (m[2].matched) until_text = m[2];
+  } else if (std::regex_match(rest, m, until_re)) {
+    until_text = m[1];
+    if (m[2].matched) for_text = m[2];
+  } else {
+    fail(text, src, fmt::format("expected 'until <limit>' or 'for <time>' after the rate, found '{}'", rest));
+  }
+  if (!for_text.empty()) step.duration = duration_of(for_text, text, src);
+  if (!until_text.empty()) {
+    if (step.mode == Step::Mode::voltage) {
+      bool is_power = false;
+      Amount a = parse_amount(until_text, text, src, is_power);
+      if (is_power) fail(text, src, "a hold ends at a current (e.g. 'until C/20'), not a power");
+      step.until_current = a;
+    } else {
+      step.until_voltage = quantity_of(until_text, dim::voltage, text, src);
+    }
+  }
+}
+
+}  // namespace
+
+Step parse_step(const std::string& raw, const Source& src) {
+  Step step;
+  step.text = raw;
+  step.src = src;
+  std::string text = std::regex_replace(raw, std::regex(R"(^\s+|\s+$)"), "");
+  // Optional temperature suffix: "... at -10 degC".
+  static const std::regex temp_re(R"(^(.*\S)\s+at\s+([-+]?[0-9.eE+-]+\s*(degC|°C|K))$)", std::regex::icase);
+  std::smatch m;
+  if (std::regex_match(text, m, temp_re)) {
+    step.temperature = quantity_of(m[2], dim::temperature, raw, src);
+    text = m[1];
+  }
+  static const std::regex rate_re(R"(^(discharge|charge)\s+at\s+(.+?)\s+((?:until|for)\s+.+)$)", std::regex::icase);
+  static const std::regex hold_re(R"(^hold\s+at\s+(.+?)\s+((?:until|for)\s+.+)$)", std::regex::icase);
+  static const std::regex rest_re(R"(^rest\s+(for\s+.+)$)", std::regex::icase);
+  if (std::regex_match(text, m, rate_re)) {
+    step.direction = lower(m[1]) == "discharge" ? +1 : -1;
+    bool is_power = false;
+    step.amount = parse_amount(m[2], raw, src, is_power);
+    if (!(step.amount.value > 0)) fail(raw, src, "the rate must be positive (the verb gives the sign)");
+    step.mode = is_power ? Step::Mode::power : Step::Mode::current;
+    parse_limits(m[3], step, raw, src);
+  } else if (std::regex_match(text, m, hold_re)) {
+    step.mode = Step::Mode::voltage;
+    step.voltage = quantity_of(m[1], dim::voltage, raw, src);
+    parse_limits(m[2], step, raw, src);
+  } else if (std::regex_match(text, m, rest_re)) {
+    step.mode = Step::Mode::rest;
+    parse_limits(m[1], step, raw, src);
+    if (step.until_voltage) fail(raw, src, "a rest ends after a time ('Rest for 30 minutes')");
+  } else {
+    fail(raw, src, "the sentence does not start with Discharge at, Charge at, Hold at or Rest for");
+  }
+  if (!step.duration && !step.until_voltage && !step.until_current) {
+    fail(raw, src, "the step has no end: give 'until <limit>' or 'for <time>'");
+  }
+  return step;
+}
+
+std::vector<Step> parse_experiment(const ParamSet& params) {
+  const Entry& e = params.at("experiment");
+  std::vector<Step> steps;
+  DiagnosticList diags;
+  for (const auto& item : e.node) {
+    const Source src = node_source(item, e.src.file);
+    if (!item.IsScalar()) {
+      diags.add(src, "experiment", "each step is a sentence, e.g. 'Discharge at 1C until 2.5 V'");
+      continue;
+    }
+    try {
+      steps.push_back(parse_step(item.Scalar(), src));
+    } catch (const InputError& err) {
+      for (const auto& d : err.diagnostics()) diags.add(d.where, d.key, d.message);
+    }
+  }
+  if (steps.empty() && diags.empty()) diags.add(e.src, "experiment", "the experiment has no steps");
+  diags.throw_if_any();
+  return steps;
+}
+
+}  // namespace cascade

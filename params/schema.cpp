@@ -1,0 +1,225 @@
+#include "params/schema.hpp"
+
+#include <fmt/format.h>
+
+#include <set>
+
+namespace cascade {
+
+void Schema::add(KeySpec spec) {
+  const std::string path = spec.path;
+  keys_[path] = std::move(spec);
+}
+
+const KeySpec* Schema::find(const std::string& path) const {
+  const auto it = keys_.find(path);
+  return it == keys_.end() ? nullptr : &it->second;
+}
+
+bool Schema::is_section(const std::string& path) const {
+  const std::string prefix = path + ".";
+  const auto it = keys_.lower_bound(prefix);
+  return it != keys_.end() && it->first.compare(0, prefix.size(), prefix) == 0;
+}
+
+std::vector<std::string> Schema::children(const std::string& section) const {
+  const std::string prefix = section.empty() ? "" : section + ".";
+  std::set<std::string> names;
+  for (const auto& [path, spec] : keys_) {
+    if (path.compare(0, prefix.size(), prefix) != 0) continue;
+    const std::string rest = path.substr(prefix.size());
+    names.insert(rest.substr(0, rest.find('.')));
+  }
+  return {names.begin(), names.end()};
+}
+
+std::string describe_range(const KeySpec& spec) {
+  const bool has_min = spec.min > -std::numeric_limits<double>::infinity();
+  const bool has_max = spec.max < std::numeric_limits<double>::infinity();
+  const std::string unit = spec.dim.dimensionless() ? "" : " " + spec.dim.to_string();
+  if (has_min && has_max) {
+    return fmt::format("{:g}{} {} value {} {:g}{}", spec.min, unit, spec.min_open ? "<" : "<=",
+                       spec.max_open ? "<" : "<=", spec.max, unit);
+  }
+  if (has_min) return fmt::format("value {} {:g}{}", spec.min_open ? ">" : ">=", spec.min, unit);
+  if (has_max) return fmt::format("value {} {:g}{}", spec.max_open ? "<" : "<=", spec.max, unit);
+  return "any value";
+}
+
+namespace {
+
+constexpr double inf = std::numeric_limits<double>::infinity();
+
+KeySpec q(std::string path, Dimension d, std::string meaning, double lo = -inf, double hi = inf,
+          std::string def = {}) {
+  KeySpec s;
+  s.path = std::move(path);
+  s.kind = KeyKind::quantity;
+  s.dim = d;
+  s.meaning = std::move(meaning);
+  s.min = lo;
+  s.max = hi;
+  s.default_value = std::move(def);
+  return s;
+}
+// A strictly positive quantity.
+KeySpec pos(std::string path, Dimension d, std::string meaning, std::string def = {}) {
+  KeySpec s = q(std::move(path), d, std::move(meaning), 0.0, inf, std::move(def));
+  s.min_open = true;
+  return s;
+}
+KeySpec nonneg(std::string path, Dimension d, std::string meaning, std::string def = {}) {
+  return q(std::move(path), d, std::move(meaning), 0.0, inf, std::move(def));
+}
+KeySpec fraction(std::string path, std::string meaning, bool open, std::string def = {}) {
+  KeySpec s = q(std::move(path), dim::none, std::move(meaning), 0.0, 1.0, std::move(def));
+  s.min_open = s.max_open = open;
+  return s;
+}
+KeySpec fn(std::string path, Dimension d, std::string variable, std::string meaning,
+           std::string def = {}) {
+  KeySpec s;
+  s.path = std::move(path);
+  s.kind = KeyKind::function;
+  s.dim = d;
+  s.variable = std::move(variable);
+  s.meaning = std::move(meaning);
+  s.default_value = std::move(def);
+  return s;
+}
+KeySpec other(std::string path, KeyKind kind, std::string meaning, std::string def = {}) {
+  KeySpec s;
+  s.path = std::move(path);
+  s.kind = kind;
+  s.meaning = std::move(meaning);
+  s.default_value = std::move(def);
+  return s;
+}
+KeySpec integer(std::string path, std::string meaning, double lo, double hi, std::string def) {
+  KeySpec s = other(std::move(path), KeyKind::integer, std::move(meaning), std::move(def));
+  s.min = lo;
+  s.max = hi;
+  return s;
+}
+KeySpec choice(std::string path, std::vector<std::string> choices, std::string meaning,
+               std::string def) {
+  KeySpec s = other(std::move(path), KeyKind::choice, std::move(meaning), std::move(def));
+  s.choices = std::move(choices);
+  return s;
+}
+
+Schema build_cascade_schema() {
+  Schema s;
+  // ---- case ----
+  s.add(other("name", KeyKind::string, "case name (output folder name)"));
+  s.add(other("description", KeyKind::string, "what the case is for"));
+  s.add(other("source", KeyKind::string, "where the parameter set comes from"));
+  s.add(other("experiment", KeyKind::list, "protocol steps, e.g. 'Discharge at 1C until 2.5 V'"));
+
+  // ---- cell ----
+  s.add(pos("cell.area", dim::area, "electrode area (converts A to A/m2 and ohm to ohm m2)",
+            "1 cm2"));
+  s.add(nonneg("cell.contact_resistance", dim::area_resistance,
+               "contact resistance of tabs and collectors, per cell area", "0 ohm m2"));
+  s.add(pos("cell.temperature", dim::temperature, "cell temperature (isothermal)", "25 degC"));
+
+  // ---- Li-metal anode (foil) ----
+  s.add(pos("anode.exchange_current", dim::current_density,
+            "exchange current density of Li plating/stripping at the reference concentration"));
+  s.add(pos("anode.reference_concentration", dim::concentration,
+            "salt concentration at which anode.exchange_current is given", "1000 mol/m3"));
+  s.add(nonneg("anode.concentration_exponent", dim::none,
+               "i0 ~ (c_e/c_ref)^exponent at the foil surface", "0.5"));
+  s.add(nonneg("anode.activation_energy", dim::molar_energy,
+               "activation energy of the exchange current", "0 J/mol"));
+  s.add(pos("anode.reference_temperature", dim::temperature,
+            "temperature at which anode.exchange_current is given", "25 degC"));
+  s.add(pos("anode.alpha_a", dim::none, "anodic transfer coefficient of the foil", "0.5"));
+  s.add(pos("anode.alpha_c", dim::none, "cathodic transfer coefficient of the foil", "0.5"));
+  s.add(pos("anode.thickness", dim::length, "Li foil thickness (finite Li inventory)"));
+  s.add(pos("anode.molar_volume", dim::molar_volume,
+            "molar volume of Li metal (6.941 g/mol / 0.534 g/cm3)", "1.2998e-5 m3/mol"));
+
+  // ---- interphases (films) ----
+  for (const std::string layer : {"sei", "cei"}) {
+    const std::string where = layer == "sei" ? "on the Li foil" : "on each cathode particle";
+    s.add(nonneg(layer + ".thickness", dim::length, "film thickness " + where, "0 m"));
+    s.add(pos(layer + ".conductivity", dim::conductivity, "ionic conductivity of the film",
+              "1e-6 S/m"));
+    s.add(nonneg(layer + ".double_layer_capacitance", dim::capacitance_per_area,
+                 "double-layer capacitance of the interface (used by impedance)", "0 F/m2"));
+  }
+
+  // ---- electrolyte (quasi-solid, concentrated solution) ----
+  s.add(pos("electrolyte.initial_concentration", dim::concentration, "initial salt concentration"));
+  s.add(fn("electrolyte.conductivity", dim::conductivity, "c_e", "ionic conductivity kappa(c_e, T)"));
+  s.add(fn("electrolyte.diffusivity", dim::diffusivity, "c_e", "salt diffusivity D(c_e, T)"));
+  s.add(fn("electrolyte.transference_number", dim::none, "c_e",
+           "cation transference number t+(c_e, T)"));
+  s.add(fn("electrolyte.thermodynamic_factor", dim::none, "c_e",
+           "thermodynamic factor 1 + dln f/dln c", "1"));
+
+  // ---- membrane (separator) ----
+  s.add(pos("membrane.thickness", dim::length, "membrane (separator) thickness"));
+  s.add(fraction("membrane.porosity", "electrolyte volume fraction of the membrane (1: homogeneous)",
+                 false, "1"));
+  {
+    KeySpec b = q("membrane.bruggeman", dim::none, "Bruggeman exponent in the membrane", 0, 10, "1.5");
+    s.add(b);
+  }
+
+  // ---- porous cathode ----
+  s.add(pos("cathode.thickness", dim::length, "cathode coating thickness"));
+  s.add(fraction("cathode.porosity", "electrolyte volume fraction of the cathode", true));
+  s.add(fraction("cathode.active_fraction", "active-material volume fraction eps_s", true));
+  s.add(q("cathode.bruggeman", dim::none, "Bruggeman exponent for the electrolyte in the cathode",
+          0, 10, "1.5"));
+  s.add(q("cathode.transport_efficiency", dim::none,
+          "electrolyte transport efficiency (default porosity^bruggeman)", 0, 1));
+  s.add(pos("cathode.particle_radius", dim::length, "active particle radius"));
+  s.add(pos("cathode.max_concentration", dim::concentration, "maximum Li concentration c_max"));
+  s.add(fraction("cathode.initial_stoichiometry", "initial c_s/c_max, uniform", true));
+  s.add(fn("cathode.ocp", dim::voltage, "sto", "open-circuit potential U(sto) vs Li/Li+"));
+  s.add(fn("cathode.entropic_coefficient", dim::voltage / dim::temperature, "sto",
+           "entropic coefficient dU/dT(sto)", "0"));
+  s.add(pos("cathode.ocp_reference_temperature", dim::temperature,
+            "temperature at which cathode.ocp is given", "25 degC"));
+  s.add(fn("cathode.diffusivity", dim::diffusivity, "sto", "solid diffusivity D_s(sto, T)"));
+  s.add(pos("cathode.conductivity", dim::conductivity, "intrinsic solid-phase conductivity"));
+  s.add(q("cathode.solid_bruggeman", dim::none,
+          "exponent b of the solid-phase correction sigma_eff = sigma (1 - porosity)^b", 0, 10,
+          "1.5"));
+  s.add(pos("cathode.rate_constant", parse_unit("mol^-0.5 m^2.5 s^-1").dim,
+            "k in i0 = F k c_e^0.5 (c_max - c_s)^0.5 c_s^0.5"));
+  s.add(nonneg("cathode.rate_activation_energy", dim::molar_energy,
+               "activation energy of the rate constant", "0 J/mol"));
+  s.add(pos("cathode.rate_reference_temperature", dim::temperature,
+            "temperature at which cathode.rate_constant is given", "25 degC"));
+  s.add(pos("cathode.alpha_a", dim::none, "anodic transfer coefficient", "0.5"));
+  s.add(pos("cathode.alpha_c", dim::none, "cathodic transfer coefficient", "0.5"));
+  s.add(pos("cathode.density", dim::density, "active-material density"));
+  s.add(pos("cathode.nominal_capacity", dim::specific_capacity,
+            "specific capacity that defines 1C (per mass of active material)"));
+
+  // ---- numerics ----
+  s.add(integer("mesh.membrane", "finite volumes across the membrane", 1, 10000, "10"));
+  s.add(integer("mesh.cathode", "finite volumes across the cathode", 1, 10000, "20"));
+  s.add(integer("mesh.particle", "spherical shells in each particle", 2, 10000, "10"));
+  s.add(q("solver.rtol", dim::none, "IDA relative tolerance", 1e-14, 1e-1, "1e-6"));
+  s.add(q("solver.atol", dim::none,
+          "IDA absolute tolerance, scaled per variable by its typical size", 1e-16, 1e-1, "1e-6"));
+  s.add(choice("solver.linear_solver", {"band", "klu"}, "linear solver", "band"));
+  s.add(nonneg("solver.max_step", dim::time, "largest time step (0: no limit)", "0 s"));
+  s.add(other("output.timeseries", KeyKind::string,
+              "which rows go to timeseries.csv: 'every step' or 'every <time>'", "every step"));
+  return s;
+}
+
+}  // namespace
+
+const Schema& Schema::cascade() {
+  static const Schema schema = build_cascade_schema();
+  return schema;
+}
+
+}  // namespace cascade

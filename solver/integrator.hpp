@@ -1,0 +1,93 @@
+#pragma once
+// IDA (SUNDIALS) driving a DaeSystem. This header keeps SUNDIALS out of its includers: all of it
+// lives in integrator.cpp behind a pointer.
+#include <memory>
+#include <vector>
+
+#include "solver/dae.hpp"
+#include "solver/solver_error.hpp"
+
+namespace cascade::solver {
+
+enum class LinearSolver { band, klu };
+
+struct IntegratorOptions {
+  double rtol = 1e-6;
+  double atol = 1e-8;
+  std::vector<double> atol_vector;  // per-component absolute tolerances, used if non-empty
+  LinearSolver linear_solver = LinearSolver::band;
+  double max_step = 0;                // 0 = unlimited
+  long max_num_steps = 100000;        // per advance() call
+  double initial_step = 0;            // 0 = IDA's choice
+  int max_order = 5;                  // 1..5
+  bool use_analytic_jacobian = true;  // false: IDA's difference quotients (band only), for testing
+};
+
+// Counts since the Integrator was built (they survive reset()); last_* describe the latest step.
+struct IntegratorStats {
+  long steps = 0;
+  long residual_evals = 0;  // every call of DaeSystem::residual, including calc_ic and DQ Jacobians
+  long jacobian_evals = 0;  // analytic: calls of DaeSystem::jacobian; DQ: IDA's Jacobian setups
+  long linear_setups = 0;
+  long nonlinear_iters = 0;
+  long nonlinear_conv_fails = 0;
+  long error_test_fails = 0;
+  long roots_found = 0;  // advance() calls that returned root_found
+  double last_step = 0;
+  int last_order = 0;
+};
+
+enum class StepStatus {
+  reached_tout,  // stopped without a root: at tout, or (one-step mode, or at a stop time) before it
+  root_found,
+};
+
+struct StepOutcome {
+  StepStatus status = StepStatus::reached_tout;
+  double t = 0;
+  std::vector<int> roots_fired;      // indices k of the event functions with a root at t
+  std::vector<int> root_directions;  // per fired root: +1 if g_k was increasing, -1 if decreasing
+};
+
+class Integrator {
+ public:
+  // Builds the SUNDIALS context, vectors, matrix, linear solver and IDA memory. sys must outlive
+  // the Integrator. Throws SolverError on bad options or an inconsistent sparsity pattern.
+  Integrator(DaeSystem& sys, IntegratorOptions opts);
+  ~Integrator();
+  Integrator(const Integrator&) = delete;
+  Integrator& operator=(const Integrator&) = delete;
+  Integrator(Integrator&&) noexcept;
+  Integrator& operator=(Integrator&&) noexcept;
+
+  // (Re)starts at t0 from (y, yp), each of sys.size() values. Use after a change of control mode
+  // or a discontinuity. Re-queries differential_ids() and num_roots().
+  void reset(double t0, const double* y, const double* yp);
+
+  // Makes the state consistent: algebraic y and all y' from the differential y (IDA_YA_YDP_INIT).
+  // tout1 (!= t0) is the first output time, used by IDA to scale the correction. The corrected
+  // values are then available through y() and yp().
+  void calc_ic(double tout1);
+
+  // Integrates towards tout. Normal mode returns the state interpolated at tout; one-step mode
+  // returns after each internal step (t <= tout, never stepping past tout). Stops at roots.
+  StepOutcome advance(double tout, bool one_step = false);
+
+  // State after the last reset/calc_ic/advance; pointers stay valid for the Integrator's lifetime.
+  double t() const;
+  const double* y() const;
+  const double* yp() const;
+
+  IntegratorStats stats() const;
+
+  void set_max_step(double max_step);  // 0 = unlimited
+  // IDA never steps past t_stop (useful before a known discontinuity) until clear_stop_time().
+  void set_stop_time(double t_stop);
+  void clear_stop_time();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace cascade::solver

@@ -1,0 +1,16 @@
+#pragma once
+// The cascade command's subcommands. Each returns the process exit status.
+#include <string>
+#include <vector>
+
+namespace cascade::cli {
+
+int params_show(const std::string& file, const std::vector<std::string>& overrides);
+int run_case(const std::string& file, const std::string& out_dir,
+             const std::vector<std::string>& overrides, bool quiet);
+int bench(int repeats, const std::string& root);
+
+// The resolved parameter set as text, one key per line: "key = value unit   [file:line]".
+std::string resolved_parameters_text(const std::string& file, const std::vector<std::string>& overrides);
+
+}  // namespace cascade::cli

@@ -1,0 +1,61 @@
+// cascade: a pseudo-2D simulator for Li-metal cells with interphases and quasi-solid electrolytes.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <iostream>
+
+#include "params/error.hpp"
+#include "solver/solver_error.hpp"
+#include "tools/cascade/commands.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"cascade: pseudo-2D (DFN) simulator for Li-metal | SEI | quasi-solid electrolyte | "
+               "CEI | porous cathode cells"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("cascade ") + CASCADE_GIT_REV);
+
+  std::vector<std::string> overrides;
+  const auto add_set = [&](CLI::App* sub) {
+    sub->add_option("--set", overrides,
+                    "override a parameter: key.path=value (units allowed), e.g. "
+                    "--set cathode.thickness=\"80 um\"; repeatable");
+  };
+
+  auto* params = app.add_subcommand("params", "inspect parameter files");
+  params->require_subcommand(1);
+  std::string params_file;
+  auto* show = params->add_subcommand("show", "print the resolved parameter set in SI, with sources");
+  show->add_option("FILE", params_file, "parameter or case file (YAML)")->required()->check(CLI::ExistingFile);
+  add_set(show);
+
+  auto* run = app.add_subcommand("run", "run a case: its cell and its experiment");
+  std::string case_file, out_dir;
+  bool quiet = false;
+  run->add_option("CASE", case_file, "case file (YAML)")->required()->check(CLI::ExistingFile);
+  run->add_option("-o,--output", out_dir, "output directory (default out/<case name>)");
+  run->add_flag("-q,--quiet", quiet, "print nothing but errors");
+  add_set(run);
+
+  auto* bench = app.add_subcommand("bench", "time the reference cases and print median figures");
+  int repeats = 21;
+  std::string root = CASCADE_SOURCE_DIR;
+  bench->add_option("-n,--repeats", repeats, "runs per case (the median is printed)")->check(CLI::PositiveNumber);
+  bench->add_option("--root", root, "repository root holding cases/");
+
+  CLI11_PARSE(app, argc, argv);
+  try {
+    if (show->parsed()) return cascade::cli::params_show(params_file, overrides);
+    if (run->parsed()) return cascade::cli::run_case(case_file, out_dir, overrides, quiet);
+    if (bench->parsed()) return cascade::cli::bench(repeats, root);
+  } catch (const cascade::InputError& e) {
+    std::cerr << e.what() << "\n";
+    return 2;
+  } catch (const cascade::solver::SolverError& e) {
+    std::cerr << "solver error: " << e.what() << "\n";
+    return 3;
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
