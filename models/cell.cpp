@@ -83,6 +83,8 @@ Cell::Cell(CellParams p) : p_(std::move(p)) {
 
 void Cell::set_temperature(double T) {
   constexpr double R = 8.314462618;
+  // Binding may tabulate expressions (milliseconds): only redo it when T changes.
+  if (kappa_ && T == T_) return;
   T_ = T;
   f_ = faraday / (R * T);
   const auto& e = p_.electrolyte;
@@ -91,7 +93,7 @@ void Cell::set_temperature(double T) {
   tplus_ = e.transference_number.bind(T);
   tfac_ = e.thermodynamic_factor.bind(T);
   const auto& k = p_.cathode;
-  ocp_ = k.ocp.bind(k.ocp_T_ref);
+  if (!ocp_) ocp_ = k.ocp.bind(k.ocp_T_ref);  // the temperature enters through dU/dT
   dudt_ = k.entropic.bind(T);
   ds_ = k.diffusivity.bind(T);
   ds_constant_ = !k.diffusivity.depends_on_x();
@@ -115,6 +117,46 @@ void Cell::initial_state(std::vector<double>& y, std::vector<double>& yp) const 
     for (int r = 0; r < nr_; ++r) y[i_c_s(j, r)] = c_s0;
   }
   y[i_voltage()] = U0;
+}
+
+void Cell::guess_algebraic(std::vector<double>& y, double I) const {
+  electrolyte_properties(y.data());
+  const auto& k = p_.cathode;
+  const double two_over_f = 2.0 / f_;
+  // Foil: symmetric Butler-Volmer inverted at the present salt concentration.
+  const double i0_li = i0_li_ * std::pow(ec_[0].c / p_.anode.c_ref, p_.anode.c_exponent);
+  const double R_sei = y[i_sei()] / p_.sei.conductivity;
+  y[i_i_e0()] = I;
+  y[i_phi_e0()] = -two_over_f * std::asinh(I / (2.0 * i0_li)) - I * R_sei;
+  // Electrolyte: ohmic drop of the full current in the membrane, of a linearly falling one in
+  // the cathode.
+  double phi = y[i_phi_e0()];
+  for (int e = 0; e < nm_ + nc_; ++e) {
+    const double h = dx_[e] / 2.0;
+    const double i_face = e < nm_ ? I : I * (1.0 - (e - nm_) / double(nc_));
+    phi -= i_face * h / ec_[e].k;
+    y[i_phi_e(e)] = phi;
+    const double i_next = e < nm_ ? I : I * (1.0 - (e - nm_ + 1) / double(nc_));
+    phi -= i_next * h / ec_[e].k;
+  }
+  // Cathode: uniform reaction, overpotential from the inverted kinetics.
+  const double a = 3.0 * k.active_fraction / k.particle_radius;
+  const double i_n = -I / (a * k.thickness);
+  double V = 0;
+  for (int j = 0; j < nc_; ++j) {
+    y[i_i_n(j)] = i_n;
+    const double cN = y[i_c_s(j, nr_ - 1)];
+    const double cs = std::clamp(cN - i_n * shell_half_outer_ / (faraday * ds_->eval(cN / k.c_max).v),
+                                 1e-6 * k.c_max, (1 - 1e-6) * k.c_max);
+    const double sto = cs / k.c_max;
+    const double U = ocp_->eval(sto).v + (T_ - k.ocp_T_ref) * dudt_->eval(sto).v;
+    const double i0 = k_c_ * std::sqrt(y[i_c_e(nm_ + j)] * cs * (k.c_max - cs));
+    const double eta = two_over_f * std::asinh(i_n / (2.0 * i0));
+    y[i_phi_s(j)] = y[i_phi_e(nm_ + j)] + U + eta + i_n * y[i_cei(j)] / p_.cei.conductivity;
+    V = y[i_phi_s(j)];
+  }
+  y[i_current()] = I;
+  y[i_voltage()] = V - I * (dx_c_ / (2.0 * k.sigma_eff) + p_.contact_resistance);
 }
 
 std::vector<double> Cell::typical_scale() const {
@@ -391,6 +433,7 @@ CellOutputs Cell::outputs(const double* y) const {
   // Electrolyte potential drops accumulated from the foil to each cathode node.
   auto& b = o.breakdown;
   const FoilSurface s = foil_surface(y);
+  o.c_e_foil = s.c0;
   double ohm = s.ohmic_drop, conc = s.conc_drop;
   std::vector<double> ohm_at(nm_ + nc_), conc_at(nm_ + nc_);
   ohm_at[0] = ohm;
@@ -424,6 +467,7 @@ CellOutputs Cell::outputs(const double* y) const {
     for (int r = 0; r < nr_; ++r) per_volume += shell_volume_[r] * y[i_c_s(j, r)];
     sto_avg += per_volume / particle_volume_ / p_.cathode.c_max / nc_;
     sto_surf += k.sto_surf / nc_;
+    o.sto_surf_max = std::max(o.sto_surf_max, k.sto_surf);
     cei += y[i_cei(j)] / nc_;
   }
   const double phis_L = y[i_phi_s(nc_ - 1)] - o.current * dx_c_ / (2.0 * p_.cathode.sigma_eff);

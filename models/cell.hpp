@@ -53,6 +53,8 @@ struct CellOutputs {
   VoltageBreakdown breakdown;
   double sto_avg = 0;       // electrode-average cathode stoichiometry
   double sto_surf_avg = 0;  // volume-average surface stoichiometry
+  double sto_surf_max = 0;  // highest surface stoichiometry of any node
+  double c_e_foil = 0;      // mol/m3, salt at the Li foil surface
   double c_e_min = 0, c_e_max = 0;  // mol/m3
   double foil_thickness = 0;        // m
   double sei_thickness = 0;         // m
@@ -73,6 +75,10 @@ class Cell : public solver::DaeSystem {
 
   // Rest at the initial stoichiometry and salt concentration (consistent at I = 0).
   void initial_state(std::vector<double>& y, std::vector<double>& yp) const;
+  // Overwrites the algebraic variables of y with an estimate of their values under a current I
+  // (A/m2, discharge > 0): Tafel-like kinetics and ohmic profiles, so that the consistent
+  // initialisation after a change of control starts close to its answer.
+  void guess_algebraic(std::vector<double>& y, double I) const;
   // Typical magnitude of each variable, for absolute tolerances.
   std::vector<double> typical_scale() const;
 

@@ -68,12 +68,8 @@ StepResult Simulation::run_step(const Step& step, int index,
   cell_.set_events(events);
 
   // A first guess for the algebraic variables under the new control, then IDACalcIC.
-  if (c.mode == Control::Mode::current) {
-    y_[cell_.i_current()] = c.value;
-    y_[cell_.i_i_e0()] = c.value;
-    const auto& k = cell_.params().cathode;
-    const double a = 3.0 * k.active_fraction / k.particle_radius;
-    for (int j = 0; j < cell_.n_cathode(); ++j) y_[cell_.i_i_n(j)] = -c.value / (a * k.thickness);
+  if (c.mode == Control::Mode::current || c.mode == Control::Mode::rest) {
+    cell_.guess_algebraic(y_, c.value);
   }
   const double t_end = step.duration ? t_ + *step.duration : t_ + 1e9;
   integrator_.reset(t_, y_.data(), yp_.data());
@@ -105,9 +101,25 @@ StepResult Simulation::run_step(const Step& step, int index,
     if (on_row) on_row(Row{t_, index, T, cell_.outputs(y_.data())});
   };
   emit();
+  int tiny_steps = 0;
   for (;;) {
     const auto outcome = integrator_.advance(t_end, true);
     t_ = outcome.t;
+    // IDA creeping along with ever smaller steps means the cell cannot follow the control (e.g. a
+    // current above the electrolyte's limiting current): stop with the state, not a hang.
+    const double h = integrator_.stats().last_step;
+    tiny_steps = h < 1e-9 * std::max(1.0, t_ - res.t_start) ? tiny_steps + 1 : 0;
+    if (tiny_steps > 50) {
+      const CellOutputs o = cell_.outputs(integrator_.y());
+      throw solver::SolverError(fmt::format(
+          "step {} '{}' stalled at t = {:.6g} s (time step {:.3g} s): the cell cannot follow this "
+          "control. State: V = {:.4f} V, I = {:.4g} A/m2, salt {:.4g}..{:.4g} mol/m3 ({:.4g} at the "
+          "foil), particle surface stoichiometry {:.4f} on average, {:.6f} at most. Salt near zero "
+          "means the current exceeds the electrolyte's limiting current; a surface stoichiometry "
+          "near 1 (or 0) means the particles cannot take (or give) lithium this fast.",
+          index, step.text, t_, h, o.voltage, o.current, o.c_e_min, o.c_e_max, o.c_e_foil,
+          o.sto_surf_avg, o.sto_surf_max));
+    }
     std::copy(integrator_.y(), integrator_.y() + cell_.size(), y_.begin());
     std::copy(integrator_.yp(), integrator_.yp() + cell_.size(), yp_.begin());
     emit();

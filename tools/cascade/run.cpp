@@ -154,14 +154,14 @@ int run_case(const std::string& file, const std::string& out_dir_arg,
     st["end_reason"] = s.end_reason;
     st["end_voltage_V"] = s.end_voltage;
     st["capacity_mAh_g"] = std::abs(s.charge) * to_mAh_g;
-    st["capacity_mAh_cm2"] = std::abs(s.charge) / 36.0;
+    st["capacity_mAh_cm2"] = std::abs(s.charge) / 36000.0;
     st["skipped"] = s.skipped;
     js["steps"].push_back(st);
     (s.charge > 0 ? discharged : charged) += std::abs(s.charge);
   }
   js["discharge_capacity_mAh_g"] = discharged * to_mAh_g;
   js["charge_capacity_mAh_g"] = charged * to_mAh_g;
-  js["discharge_capacity_mAh_cm2"] = discharged / 36.0;
+  js["discharge_capacity_mAh_cm2"] = discharged / 36000.0;
   const auto& st = res.stats;
   js["solver"] = {{"steps", st.steps},
                   {"residual_evaluations", st.residual_evals},

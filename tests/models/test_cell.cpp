@@ -1,0 +1,135 @@
+// The P2D cell as a DAE: its analytic Jacobian against finite differences, its layout and the
+// voltage breakdown.
+#include <doctest/doctest.h>
+
+#include <cmath>
+
+#include "models/cell.hpp"
+#include "support/case_runner.hpp"
+
+using namespace cascade;
+using cascade::testing::load_case;
+
+namespace {
+
+class DenseSink : public solver::JacobianSink {
+ public:
+  explicit DenseSink(int n) : n_(n), a(static_cast<std::size_t>(n) * n, 0.0) {}
+  void add(int row, int col, double v) override { a[static_cast<std::size_t>(row) * n_ + col] += v; }
+  double at(int r, int c) const { return a[static_cast<std::size_t>(r) * n_ + c]; }
+  int n_;
+  std::vector<double> a;
+};
+
+// Runs the rich cell for a while so that every profile is non-uniform, and returns the state.
+struct Snapshot {
+  std::vector<double> y, yp;
+};
+
+Snapshot mid_discharge(Simulation& sim, const std::vector<Step>& steps) {
+  sim.run(steps, nullptr);
+  return {sim.state(), std::vector<double>(sim.state().size(), 0.0)};
+}
+
+void check_jacobian(Cell& cell, const Snapshot& s, double cj) {
+  const int n = cell.size();
+  DenseSink J(n);
+  cell.jacobian(0.0, cj, s.y.data(), s.yp.data(), J);
+  std::vector<double> y = s.y, yp = s.yp, rp(n), rm(n);
+  std::vector<double> scale = cell.typical_scale();
+  int bad = 0;
+  for (int j = 0; j < n; ++j) {
+    const double h = 1e-6 * std::max(std::abs(s.y[j]), scale[j]);
+    y[j] = s.y[j] + h;
+    yp[j] = s.yp[j] + cj * h;  // dF/dy + cj dF/dy' in one difference
+    cell.residual(0.0, y.data(), yp.data(), rp.data());
+    y[j] = s.y[j] - h;
+    yp[j] = s.yp[j] - cj * h;
+    cell.residual(0.0, y.data(), yp.data(), rm.data());
+    y[j] = s.y[j];
+    yp[j] = s.yp[j];
+    for (int i = 0; i < n; ++i) {
+      const double fd = (rp[i] - rm[i]) / (2 * h);
+      const double an = J.at(i, j);
+      // Compare in variables scaled to their typical size (a film thickness in m would
+      // otherwise dwarf a potential in V), against the row's largest scaled entry, so that
+      // round-off in the differences is not flagged.
+      double row_max = 0;
+      for (int k = 0; k < n; ++k) row_max = std::max(row_max, std::abs(J.at(i, k)) * scale[k]);
+      const double tol = (2e-7 * row_max + 1e-6 * std::abs(an) * scale[j]) / scale[j];
+      if (std::abs(fd - an) > tol && bad < 10) {
+        ++bad;
+        FAIL_CHECK("dF[" << cell.describe(i) << "]/d[" << cell.describe(j) << "]: analytic " << an
+                         << ", finite difference " << fd);
+      }
+      // every non-zero must lie in the declared pattern and band
+      if (std::abs(fd) > tol) {
+        CHECK(i - j <= cell.lower_bandwidth());
+        CHECK(j - i <= cell.upper_bandwidth());
+      }
+    }
+  }
+  CHECK(bad == 0);
+}
+
+}  // namespace
+
+TEST_CASE("analytic Jacobian matches finite differences in every control mode") {
+  auto c = load_case("tests/data/models/rich_cell.yaml");
+  Simulation sim(c.cell, c.settings);
+  const Snapshot s = mid_discharge(sim, c.steps);
+  Cell& cell = sim.cell();
+  const double V = s.y[cell.i_voltage()], I = s.y[cell.i_current()];
+  REQUIRE(I == doctest::Approx(20.0));
+  SUBCASE("constant current") {
+    cell.set_control({Control::Mode::current, 20.0});
+    check_jacobian(cell, s, 0.0);
+    check_jacobian(cell, s, 37.5);
+  }
+  SUBCASE("constant voltage") {
+    cell.set_control({Control::Mode::voltage, V});
+    check_jacobian(cell, s, 12.0);
+  }
+  SUBCASE("constant power") {
+    cell.set_control({Control::Mode::power, I * V});
+    check_jacobian(cell, s, 12.0);
+  }
+  SUBCASE("rest") {
+    cell.set_control({Control::Mode::rest, 0.0});
+    check_jacobian(cell, s, 3.0);
+  }
+}
+
+TEST_CASE("state layout: each cathode node's shells sit beside it, and every index has a name") {
+  auto c = load_case("tests/data/models/rich_cell.yaml");
+  Cell cell(c.cell);
+  CHECK(cell.size() == 4 + 2 * 4 + (5 + 4) * 5 + 3);
+  CHECK(cell.i_c_s(2, 0) == cell.i_c_e(4 + 2) + 5);
+  CHECK(cell.describe(cell.i_c_s(3, 2)) == "c_s[r=2] at cathode node 3");
+  CHECK(cell.describe(cell.i_phi_e(1)) == "phi_e at membrane node 1");
+  CHECK(cell.describe(cell.i_voltage()) == "terminal voltage V");
+  // the band is set by one cathode block, not by the whole system
+  CHECK(cell.lower_bandwidth() <= 5 + 4 + 2);
+  CHECK(cell.upper_bandwidth() <= 5 + 4 + 2);
+}
+
+TEST_CASE("the cascade breakdown adds up to the terminal voltage at every row") {
+  auto c = load_case("tests/data/models/rich_cell.yaml");
+  auto tr = cascade::testing::run_case(c, {cascade::testing::step("Discharge at 20 A/m2 for 10 minutes"),
+                                           cascade::testing::step("Rest for 5 minutes"),
+                                           cascade::testing::step("Charge at 10 A/m2 for 5 minutes")});
+  REQUIRE(tr.rows.size() > 20);
+  double worst = 0;
+  for (const auto& r : tr.rows) worst = std::max(worst, std::abs(r.out.breakdown.sum() - r.out.voltage));
+  CHECK(worst < 1e-8);
+  // and each layer takes its share with the right sign while discharging
+  const auto& b = tr.rows[tr.rows.size() / 6].out.breakdown;
+  CHECK(b.eta_cathode < 0);
+  CHECK(b.eta_anode < 0);
+  CHECK(b.sei_ohmic < 0);
+  CHECK(b.cei_ohmic < 0);
+  CHECK(b.electrolyte_ohmic < 0);
+  CHECK(b.contact_ohmic < 0);
+  CHECK(b.sei_ohmic == doctest::Approx(-20.0 * 20e-9 / 1e-6));
+  CHECK(b.contact_ohmic == doctest::Approx(-20.0 * 2e-4));
+}

@@ -1,0 +1,110 @@
+// The analytic limits of SCIENCE.md sec. 2, each a test the model can pass exactly.
+#include <doctest/doctest.h>
+
+#include <cmath>
+
+#include "support/case_runner.hpp"
+
+using namespace cascade;
+using namespace cascade::testing;
+
+TEST_CASE("at rest the terminal voltage equals the OCP at the particle surface") {
+  auto c = load_case("tests/data/models/rich_cell.yaml");
+  auto tr = run_case(c, {step("Rest for 1 hour")});
+  const auto& cat = c.cell.cathode;
+  const double T = c.cell.temperature;
+  const double U = cat.ocp.bind(cat.ocp_T_ref)->eval(cat.sto0).v +
+                   (T - cat.ocp_T_ref) * cat.entropic.bind(T)->eval(cat.sto0).v;
+  for (const auto& r : tr.rows) {
+    CHECK(std::abs(r.out.voltage - U) < 1e-9);
+    CHECK(std::abs(r.out.breakdown.ocv - U) < 1e-9);
+  }
+  // and after a discharge, once relaxed, it sits on the OCP of the (now uniform) surface
+  auto tr2 = run_case(c, {step("Discharge at 20 A/m2 for 20 minutes"), step("Rest for 30 hours")});
+  const auto& last = tr2.rows.back().out;
+  CHECK(std::abs(last.current) < 1e-12);
+  CHECK(std::abs(last.voltage - last.breakdown.ocv) < 1e-6);
+  CHECK(std::abs(last.breakdown.eta_cathode) < 1e-6);
+}
+
+TEST_CASE("steady current through the membrane gives the analytic linear salt profile") {
+  // Electrolyte set A (constant D, t+): in the membrane the Li+ flux is I/F everywhere, so at
+  // steady state -D_eff dc/dx = (1 - t+) I / F, a straight line.
+  auto c = load_case("cases/reference/lmo_constant_1c.yaml", {"mesh.membrane=10"});
+  Simulation sim(c.cell, c.settings);
+  sim.run({step("Discharge at 2 A/m2 for 10 minutes")}, nullptr);
+  const auto& y = sim.state();
+  const Cell& cell = sim.cell();
+  const double D_eff = 1.54e-9 * std::pow(0.4, 1.5);
+  const double I = y[cell.i_current()];
+  const double slope = -(1.0 - 0.2) * I / (faraday * D_eff);
+  for (int e = 1; e < cell.n_membrane(); ++e) {
+    const double num = (y[cell.i_c_e(e)] - y[cell.i_c_e(e - 1)]) / (cell.x_center(e) - cell.x_center(e - 1));
+    CHECK(std::abs(num / slope - 1.0) < 1e-3);
+  }
+}
+
+TEST_CASE("slow limit: at C/100 the capacity is the stoichiometry window times c_max times the active volume") {
+  auto c = load_case("cases/reference/lmo_constant_1c.yaml", {"mesh.cathode=10", "mesh.membrane=5"});
+  // 1C here is 20.27 A/m2 (y from 0.2 to 1); C/100 runs to the OCP's 3.5 V point, y = 0.99369.
+  auto tr = run_case(c, {step("Discharge at 0.2027 A/m2 until 3.5 V")});
+  const auto& k = c.cell.cathode;
+  const double window = 0.99369 - 0.2;  // U(0.99369) = 3.5 V (PARAMETERS.md sec. 2)
+  const double expected = window * k.c_max * k.active_fraction * k.thickness * faraday;  // C/m2
+  const double delivered = tr.rows.back().out.charge;
+  CHECK(std::abs(delivered / expected - 1.0) < 0.005);
+  MESSAGE("C/100 capacity: " << delivered / 36000.0 << " mAh/cm2, window " << expected / 36000.0);
+}
+
+TEST_CASE("constant voltage and constant power hold their setpoints") {
+  auto c = load_case("cases/reference/lmo_constant_1c.yaml", {"mesh.cathode=8", "mesh.membrane=4", "mesh.particle=6"});
+  auto tr = run_case(c, {step("Discharge at 20 A/m2 for 10 minutes"), step("Hold at 4.0 V for 10 minutes"),
+                         step("Discharge at 40 W/m2 for 10 minutes")});
+  int hold = 0, power = 0;
+  for (const auto& r : tr.rows) {
+    if (r.step == 2 && r.t > 601) {
+      CHECK(r.out.voltage == doctest::Approx(4.0).epsilon(1e-9));
+      ++hold;
+    }
+    if (r.step == 3 && r.t > 1201) {
+      CHECK(r.out.current * r.out.voltage == doctest::Approx(40.0).epsilon(1e-7));
+      ++power;
+    }
+  }
+  CHECK(hold > 3);
+  CHECK(power > 3);
+  // the hold relaxes the current towards zero from the discharge side
+  CHECK(tr.result.steps[1].charge > 0);
+}
+
+TEST_CASE("a step whose limit is already passed is skipped with a note") {
+  auto c = load_case("cases/reference/lmo_constant_1c.yaml", {"mesh.cathode=8", "mesh.membrane=4", "mesh.particle=6"});
+  auto tr = run_case(c, {step("Charge at 1 A/m2 until 4.0 V"), step("Discharge at 20 A/m2 for 1 minute")});
+  REQUIRE(tr.result.steps.size() == 2);
+  CHECK(tr.result.steps[0].skipped);
+  CHECK(tr.result.steps[0].end_reason.find("already past") != std::string::npos);
+  CHECK_FALSE(tr.result.steps[1].skipped);
+}
+
+TEST_CASE("an impossible rate fails with a message naming the time and the state, not a hang") {
+  auto c = load_case("cases/reference/lmo_lipf6_1c.yaml", {"mesh.cathode=8", "mesh.membrane=4", "mesh.particle=6"});
+  try {
+    run_case(c, {step("Discharge at 3000 A/m2 for 1 hour")});
+    FAIL("expected a failure");
+  } catch (const solver::SolverError& e) {
+    const std::string msg = e.what();
+    MESSAGE(msg);
+    CHECK(msg.find("t = ") != std::string::npos);
+    CHECK(msg.find("V = ") != std::string::npos);
+  }
+}
+
+TEST_CASE("band and KLU linear solvers give the same discharge") {
+  auto band = load_case("cases/reference/lmo_constant_1c.yaml", {"mesh.cathode=8", "mesh.membrane=4", "mesh.particle=6"});
+  auto klu = load_case("cases/reference/lmo_constant_1c.yaml",
+                       {"mesh.cathode=8", "mesh.membrane=4", "mesh.particle=6", "solver.linear_solver=klu"});
+  auto a = run_case(band, band.steps);
+  auto b = run_case(klu, klu.steps);
+  CHECK(a.rows.back().t == doctest::Approx(b.rows.back().t).epsilon(1e-6));
+  CHECK(a.rows.back().out.charge == doctest::Approx(b.rows.back().out.charge).epsilon(1e-6));
+}
