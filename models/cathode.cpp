@@ -34,7 +34,19 @@ Cell::Kinetics Cell::cathode_kinetics(int j, const double* y) const {
   const double R_cei = y[i_cei(j)] / p_.cei.conductivity;
   K.eta = y[i_phi_s(j)] - y[i_phi_e(nm_ + j)] - K.U - i_n * R_cei;
   const double ce = y[i_c_e(nm_ + j)];
-  K.i0 = k_c_ * std::sqrt(ce * K.c_surf * (k.c_max - K.c_surf));
+  if (k.has_exchange_current) {
+    // i0 = i0(sto) (c_e/c_ref)^g
+    const auto f = i0_fn_->eval(K.sto_surf);
+    const double cf = std::pow(ce / k.i0_c_ref, k.i0_c_exponent);
+    K.i0 = f.v * cf;
+    K.di0_dcs = f.dv * cf / k.c_max;
+    K.di0_dce = k.i0_c_exponent * K.i0 / ce;
+  } else {
+    // Newman form, i0 = F k sqrt(c_e c_s (c_max - c_s))
+    K.i0 = k_c_ * std::sqrt(ce * K.c_surf * (k.c_max - K.c_surf));
+    K.di0_dcs = K.i0 * 0.5 * (1.0 / K.c_surf - 1.0 / (k.c_max - K.c_surf));
+    K.di0_dce = K.i0 * 0.5 / ce;
+  }
   const double ea = std::exp(k.alpha_a * f_ * K.eta), ec = std::exp(-k.alpha_c * f_ * K.eta);
   K.S = ea - ec;
   K.dS = f_ * (k.alpha_a * ea + k.alpha_c * ec);
@@ -105,15 +117,12 @@ void Cell::cathode_jacobian(double cj, const double* y, solver::JacobianSink& ja
     const double dU = ocp_->eval(sto).dv + (T_ - k.ocp_T_ref) * dudt_->eval(sto).dv;
     const double deta_dcs = -dU / cmax;
     const double R_cei = y[i_cei(j)] / p_.cei.conductivity;
-    const double ce = y[i_c_e(e)];
-    const double di0_dcs = K.i0 * 0.5 * (1.0 / K.c_surf - 1.0 / (cmax - K.c_surf));
-    const double di0_dce = K.i0 * 0.5 / ce;
-    const double dBV_dcs = di0_dcs * K.S + K.i0 * K.dS * deta_dcs;
+    const double dBV_dcs = K.di0_dcs * K.S + K.i0 * K.dS * deta_dcs;
     const double g = K.i0 * K.dS;  // dBV/deta
     jac.add(rn, rn, 1.0 + g * R_cei - dBV_dcs * K.dcs_din);
     jac.add(rn, i_phi_s(j), -g);
     jac.add(rn, i_phi_e(e), g);
-    jac.add(rn, i_c_e(e), -di0_dce * K.S);
+    jac.add(rn, i_c_e(e), -K.di0_dce * K.S);
     jac.add(rn, i_cei(j), g * i_n / p_.cei.conductivity);
     jac.add(rn, i_c_s(j, nr_ - 1), -dBV_dcs * K.dcs_dcN);
 

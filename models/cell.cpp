@@ -97,6 +97,7 @@ void Cell::set_temperature(double T) {
   dudt_ = k.entropic.bind(T);
   ds_ = k.diffusivity.bind(T);
   ds_constant_ = !k.diffusivity.depends_on_x();
+  if (k.has_exchange_current) i0_fn_ = k.exchange_current.bind(T);
   const auto arrhenius = [&](double Ea, double Tref) { return std::exp(-Ea / R * (1.0 / T - 1.0 / Tref)); };
   i0_li_ = p_.anode.i0_ref * arrhenius(p_.anode.activation_energy, p_.anode.T_ref);
   k_c_ = faraday * k.rate_constant * arrhenius(k.rate_activation_energy, k.rate_T_ref);
@@ -150,7 +151,9 @@ void Cell::guess_algebraic(std::vector<double>& y, double I) const {
                                  1e-6 * k.c_max, (1 - 1e-6) * k.c_max);
     const double sto = cs / k.c_max;
     const double U = ocp_->eval(sto).v + (T_ - k.ocp_T_ref) * dudt_->eval(sto).v;
-    const double i0 = k_c_ * std::sqrt(y[i_c_e(nm_ + j)] * cs * (k.c_max - cs));
+    const double i0 = k.has_exchange_current
+                          ? i0_fn_->eval(sto).v * std::pow(y[i_c_e(nm_ + j)] / k.i0_c_ref, k.i0_c_exponent)
+                          : k_c_ * std::sqrt(y[i_c_e(nm_ + j)] * cs * (k.c_max - cs));
     const double eta = two_over_f * std::asinh(i_n / (2.0 * i0));
     y[i_phi_s(j)] = y[i_phi_e(nm_ + j)] + U + eta + i_n * y[i_cei(j)] / p_.cei.conductivity;
     V = y[i_phi_s(j)];

@@ -148,6 +148,7 @@ class Cell : public solver::DaeSystem {
   FoilSurface foil_surface(const double* y) const;
   struct Kinetics {  // one cathode node
     double c_surf, sto_surf, U, eta, i0, S, dS;
+    double di0_dcs, di0_dce;
     double dcs_dcN, dcs_din;
   };
   Kinetics cathode_kinetics(int j, const double* y) const;
@@ -177,7 +178,7 @@ class Cell : public solver::DaeSystem {
   double particle_volume_ = 0;   // R^3/3
 
   // Bound at the temperature
-  Fn1DPtr kappa_, diff_, tplus_, tfac_, ocp_, dudt_, ds_;
+  Fn1DPtr kappa_, diff_, tplus_, tfac_, ocp_, dudt_, ds_, i0_fn_;
   bool ds_constant_ = false;
   double i0_li_ = 0, k_c_ = 0;  // A/m2, and F k at T
 

@@ -51,7 +51,12 @@ struct CathodeParams {
   double ocp_T_ref = 298.15;     // K
   Property diffusivity;          // m2/s, D_s(sto, T)
   double sigma_eff = 0;          // S/m, effective solid conductivity
-  double rate_constant = 0;      // mol^-0.5 m^2.5 s^-1 at 298.15 K
+  double rate_constant = 0;      // mol^-0.5 m^2.5 s^-1 at rate_T_ref (Newman form of i0)
+  // Alternative: i0 = exchange_current(sto, T) (c_e/i0_c_ref)^i0_c_exponent, when given.
+  bool has_exchange_current = false;
+  Property exchange_current;     // A/m2
+  double i0_c_ref = 1000;        // mol/m3
+  double i0_c_exponent = 0.5;
   double rate_activation_energy = 0;  // J/mol
   double rate_T_ref = 298.15;    // K
   double alpha_a = 0.5, alpha_c = 0.5;

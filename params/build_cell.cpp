@@ -9,13 +9,18 @@
 namespace cascade {
 
 CellParams build_cell_params(const ParamSet& p) {
-  p.require({"anode.exchange_current", "anode.thickness", "electrolyte.initial_concentration",
+  std::vector<std::string> required{"anode.exchange_current", "anode.thickness", "electrolyte.initial_concentration",
              "electrolyte.conductivity", "electrolyte.diffusivity",
              "electrolyte.transference_number", "membrane.thickness", "cathode.thickness",
              "cathode.porosity", "cathode.active_fraction", "cathode.particle_radius",
              "cathode.max_concentration", "cathode.initial_stoichiometry", "cathode.ocp",
-             "cathode.diffusivity", "cathode.conductivity", "cathode.rate_constant",
-             "cathode.density", "cathode.nominal_capacity"});
+             "cathode.diffusivity", "cathode.conductivity",
+             "cathode.density", "cathode.nominal_capacity"};
+  // The cathode's kinetics need one of two forms; a missing one is reported with the rest.
+  if (!p.has("cathode.rate_constant") && !p.has("cathode.exchange_current")) {
+    required.push_back("cathode.rate_constant");
+  }
+  p.require(required);
   CellParams c;
   c.area = p.quantity("cell.area");
   c.contact_resistance = p.quantity("cell.contact_resistance");
@@ -73,7 +78,21 @@ CellParams build_cell_params(const ParamSet& p) {
   // The solid phase conducts through everything that is not pore (active + filler).
   k.sigma_eff = p.quantity("cathode.conductivity") *
                 std::pow(1.0 - k.porosity, p.quantity("cathode.solid_bruggeman"));
-  k.rate_constant = p.quantity("cathode.rate_constant");
+  // Exchange current: the Newman form with a rate constant, or a function of stoichiometry.
+  const bool has_k = p.given("cathode.rate_constant");
+  k.has_exchange_current = p.given("cathode.exchange_current");
+  if (has_k && k.has_exchange_current) {
+    throw InputError(p.where("cathode.exchange_current"), "cathode.rate_constant",
+                     "give either cathode.rate_constant (i0 = F k sqrt(c_e c_s (c_max - c_s))) or "
+                     "cathode.exchange_current (a function of sto), not both; unset an inherited "
+                     "one with '~'");
+  }
+  if (has_k) k.rate_constant = p.quantity("cathode.rate_constant");
+  if (k.has_exchange_current) {
+    k.exchange_current = material_function(p, "cathode.exchange_current");
+    k.i0_c_ref = p.quantity("cathode.exchange_current_reference_concentration");
+    k.i0_c_exponent = p.quantity("cathode.exchange_current_concentration_exponent");
+  }
   k.rate_activation_energy = p.quantity("cathode.rate_activation_energy");
   k.rate_T_ref = p.quantity("cathode.rate_reference_temperature");
   k.alpha_a = p.quantity("cathode.alpha_a");

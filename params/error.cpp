@@ -66,8 +66,11 @@ std::string nearest(const std::string& word, const std::vector<std::string>& can
     }
     return prev[b.size()];
   };
+  // Close means at most max(2, a third of the word) edits, and fewer edits than the word has
+  // letters: "bnad" -> "band" (2), "thicknes" -> "thickness" (1), but not "foo" -> "cei" (3).
+  if (word.empty()) return {};
   std::string best;
-  std::size_t best_d = std::max<std::size_t>(3, word.size() / 3) + 1;
+  std::size_t best_d = std::min(std::max<std::size_t>(2, word.size() / 3), word.size() - 1) + 1;
   for (const auto& c : candidates) {
     const std::size_t d = distance(word, c);
     if (d < best_d) {

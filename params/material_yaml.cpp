@@ -10,6 +10,14 @@ namespace {
 
 const std::set<std::string> shape_keys{"value", "table", "polynomial", "expression"};
 
+// "a conductivity", "an area-specific resistance", "a number".
+std::string a_dimension(const Dimension& d) {
+  if (d.dimensionless()) return "a number";
+  const std::string name = dimension_name(d);
+  if (name == d.to_string()) return "a value in " + name;
+  return (std::string("aeiou").find(name.front()) != std::string::npos ? "an " : "a ") + name;
+}
+
 Dimension variable_dim(const std::string& var) {
   if (var == "c_e") return dim::concentration;
   if (var == "T") return dim::temperature;
@@ -169,13 +177,21 @@ bool build(const Entry& e, const KeySpec& spec, DiagnosticList& diags, Property&
       const Quantity qu = parse_unit(u.Scalar());
       if (!(qu.dim == spec.dim)) {
         diags.add(node_source(u, file), e.path + ".unit",
-                  fmt::format("unit '{}' is not a {}; accepted: {}", u.Scalar(),
-                              dimension_name(spec.dim), fmt::join(units_for(spec.dim), ", ")));
+                  fmt::format("unit '{}' is not {}; accepted: {}", u.Scalar(),
+                              a_dimension(spec.dim), fmt::join(units_for(spec.dim), ", ")));
         ok = false;
       }
       unit_scale = qu.si;
     } catch (const UnitError& err) {
       diags.add(node_source(u, file), e.path + ".unit", err.what());
+      ok = false;
+    }
+    // value and table read their own units; a unit: beside them would be silently ignored.
+    if (shape == "value" || shape == "table") {
+      diags.add(node_source(u, file), e.path + ".unit",
+                fmt::format("unit: applies to an expression or a polynomial only; write the unit "
+                            "on each {} instead (e.g. '3.32 mS/cm')",
+                            shape == "value" ? "value" : "table value"));
       ok = false;
     }
   }
@@ -196,7 +212,17 @@ bool build(const Entry& e, const KeySpec& spec, DiagnosticList& diags, Property&
         return false;
       }
       std::vector<double> c;
-      for (const auto& item : p) c.push_back(item.as<double>() * unit_scale);
+      for (const auto& item : p) {
+        double v = 0;
+        if (!item.IsScalar() || !YAML::convert<double>::decode(item, v)) {
+          diags.add(node_source(item, file), e.path + ".polynomial",
+                    fmt::format("coefficient '{}' is not a number: coefficients are bare SI "
+                                "numbers (give the result's unit with unit:, e.g. unit: mS/cm)",
+                                item.IsScalar() ? item.Scalar() : "<map/list>"));
+          return false;
+        }
+        c.push_back(v * unit_scale);
+      }
       out = Property::of(make_polynomial(c), law);
     } else if (shape == "table") {
       const YAML::Node t = n["table"];

@@ -21,20 +21,28 @@ Source node_source(const YAML::Node& node, const std::string& file) {
 
 namespace {
 
+// "a length", "an area", "a number"; "a value in mol^-0.5 m^2.5 s^-1" for an unnamed dimension.
+std::string a_dimension(const Dimension& d) {
+  if (d.dimensionless()) return "a number";
+  const std::string name = dimension_name(d);
+  if (name == d.to_string()) return "a value in " + name;
+  return (std::string("aeiou").find(name.front()) != std::string::npos ? "an " : "a ") + name;
+}
+
 std::string kind_text(const KeySpec& spec) {
   switch (spec.kind) {
     case KeyKind::quantity:
       return spec.dim.dimensionless() ? "a number"
-                                      : fmt::format("a {} (e.g. in {})", dimension_name(spec.dim),
+                                      : fmt::format("{} (e.g. in {})", a_dimension(spec.dim),
                                                     fmt::join(units_for(spec.dim), ", "));
     case KeyKind::integer: return "an integer";
     case KeyKind::boolean: return "true or false";
     case KeyKind::string: return "text";
     case KeyKind::choice: return fmt::format("one of: {}", fmt::join(spec.choices, ", "));
     case KeyKind::function:
-      return fmt::format("a {} as a function of {} (a value, or a map with value/table/"
+      return fmt::format("{} as a function of {} (a value, or a map with value/table/"
                          "polynomial/expression)",
-                         dimension_name(spec.dim), spec.variable);
+                         a_dimension(spec.dim), spec.variable);
     case KeyKind::list: return "a list";
   }
   return "";
@@ -90,7 +98,8 @@ class Loader {
           diags_.add(node_source(n, file), "include", "expected a file name");
           continue;
         }
-        load_file(dir / n.Scalar(), node_source(n, file));
+        // Normalized so messages name "cells/a.yaml", not "sub/../cells/a.yaml".
+        load_file((dir / n.Scalar()).lexically_normal(), node_source(n, file));
       }
     }
     walk(root, "", file);
@@ -102,7 +111,12 @@ class Loader {
       if (prefix.empty() && key == "include") continue;
       const std::string full = prefix.empty() ? key : prefix + "." + key;
       if (schema_.find(full)) {
-        entries[full] = Entry{full, it->second, node_source(it->second, file), false};
+        // `key: ~` (null) unsets a value inherited from an included file.
+        if (it->second.IsNull()) {
+          entries.erase(full);
+        } else {
+          entries[full] = Entry{full, it->second, node_source(it->second, file), false};
+        }
       } else if (schema_.is_section(full)) {
         if (!it->second.IsMap()) {
           diags_.add(node_source(it->second, file), full,
@@ -119,12 +133,34 @@ class Loader {
 
   void unknown_key(const std::string& full, const std::string& key, const std::string& prefix,
                    const Source& src) {
-    const auto siblings = schema_.children(prefix);
-    const std::string guess = nearest(key, siblings);
+    if (schema_.is_section(full)) {  // only from --set: "--set cathode=..."
+      diags_.add(src, full,
+                 fmt::format("'{}' is a section, not a key: set one of its keys ({}.<key>), "
+                             "among {}",
+                             full, full, fmt::join(schema_.children(full), ", ")));
+      return;
+    }
     std::string msg = fmt::format("unknown key '{}'", full);
-    if (!guess.empty()) msg += fmt::format("; did you mean '{}'?", prefix.empty() ? guess : prefix + "." + guess);
-    msg += fmt::format(" Known keys{}: {}", prefix.empty() ? "" : " in '" + prefix + "'",
-                       fmt::join(siblings, ", "));
+    if (prefix.empty() || schema_.is_section(prefix)) {
+      const auto siblings = schema_.children(prefix);
+      const std::string guess = nearest(key, siblings);
+      msg += guess.empty() ? "."
+                           : fmt::format("; did you mean '{}'?",
+                                         prefix.empty() ? guess : prefix + "." + guess);
+      msg += fmt::format(" Known keys{}: {}", prefix.empty() ? "" : " in '" + prefix + "'",
+                         fmt::join(siblings, ", "));
+    } else {
+      // Only from --set: a misspelt section ("cathod.thickness") or a path below a key.
+      std::vector<std::string> all;
+      for (const auto& [path, spec] : schema_.keys()) all.push_back(path);
+      const std::string guess = nearest(full, all);
+      msg += guess.empty() ? "." : fmt::format("; did you mean '{}'?", guess);
+      if (schema_.find(prefix)) {
+        msg += fmt::format(" '{}' is a key, not a section", prefix);
+      } else {
+        msg += fmt::format(" Known sections and keys: {}", fmt::join(schema_.children(""), ", "));
+      }
+    }
     diags_.add(src, full, msg);
   }
 

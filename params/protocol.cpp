@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <regex>
 
 #include "params/units.hpp"
@@ -26,13 +27,39 @@ std::string lower(std::string s) {
   return s;
 }
 
+// The whole of `s` as a finite number, else nothing (std::stod alone throws on "e" and ".", and
+// accepts "1.2.3" as 1.2).
+std::optional<double> number(const std::string& s) {
+  try {
+    std::size_t used = 0;
+    const double v = std::stod(s, &used);
+    if (used == s.size() && std::isfinite(v)) return v;
+  } catch (const std::exception&) {
+  }
+  return std::nullopt;
+}
+
 std::optional<double> c_rate(const std::string& s) {
   static const std::regex over(R"(^\s*c\s*/\s*([0-9.eE+-]+)\s*$)", std::regex::icase);
   static const std::regex times(R"(^\s*([0-9.eE+-]+)\s*c\s*$)", std::regex::icase);
   std::smatch m;
-  if (std::regex_match(s, m, over)) return 1.0 / std::stod(m[1]);
-  if (std::regex_match(s, m, times)) return std::stod(m[1]);
+  if (std::regex_match(s, m, over)) {
+    const auto n = number(m[1]);
+    if (n && *n > 0) return 1.0 / *n;  // C/0 or C/-2: not a rate; reported by the caller
+    if (n) return 0.0;
+  }
+  if (std::regex_match(s, m, times)) {
+    if (const auto n = number(m[1])) return *n;
+  }
   return std::nullopt;
+}
+
+// "a voltage", "an energy", "a bare number".
+std::string a_dimension(const Dimension& d) {
+  if (d.dimensionless()) return "a bare number";
+  const std::string name = dimension_name(d);
+  if (name == d.to_string()) return "a value in " + name;
+  return (std::string("aeiou").find(name.front()) != std::string::npos ? "an " : "a ") + name;
 }
 
 // A current-like or power-like amount.
@@ -55,8 +82,8 @@ Amount parse_amount(const std::string& s, const std::string& text, const Source&
     is_power = true;
     return {Amount::Kind::absolute, q.si};
   }
-  fail(text, src, fmt::format("'{}' is a {}, expected a C-rate, current (density) or power (density)", s,
-                              dimension_name(q.dim)));
+  fail(text, src, fmt::format("'{}' is {}, expected a C-rate, current (density) or power (density)", s,
+                              a_dimension(q.dim)));
 }
 
 double quantity_of(const std::string& s, const Dimension& d, const std::string& text, const Source& src) {
@@ -141,6 +168,11 @@ Step parse_step(const std::string& raw, const Source& src) {
     step.mode = Step::Mode::rest;
     parse_limits(m[1], step, raw, src);
     if (step.until_voltage) fail(raw, src, "a rest ends after a time ('Rest for 30 minutes')");
+  } else if (std::regex_match(text, std::regex(R"(^(discharge|charge|hold)\s+at\s+\S.*$)",
+                                                std::regex::icase))) {
+    fail(raw, src, "the step has no end: give 'until <limit>' or 'for <time>' after the rate");
+  } else if (std::regex_match(text, std::regex(R"(^rest(\s.*)?$)", std::regex::icase))) {
+    fail(raw, src, "a rest ends after a time ('Rest for 30 minutes')");
   } else {
     fail(raw, src, "the sentence does not start with Discharge at, Charge at, Hold at or Rest for");
   }

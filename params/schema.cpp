@@ -190,7 +190,14 @@ Schema build_cascade_schema() {
           "exponent b of the solid-phase correction sigma_eff = sigma (1 - porosity)^b", 0, 10,
           "1.5"));
   s.add(pos("cathode.rate_constant", parse_unit("mol^-0.5 m^2.5 s^-1").dim,
-            "k in i0 = F k c_e^0.5 (c_max - c_s)^0.5 c_s^0.5"));
+            "k in i0 = F k c_e^0.5 (c_max - c_s)^0.5 c_s^0.5 (or give cathode.exchange_current)"));
+  s.add(fn("cathode.exchange_current", dim::current_density, "sto",
+           "exchange current density i0(sto, T) at the reference salt concentration; replaces "
+           "rate_constant: i0 = exchange_current(sto) (c_e/c_ref)^exponent"));
+  s.add(pos("cathode.exchange_current_reference_concentration", dim::concentration,
+            "salt concentration at which cathode.exchange_current is given", "1000 mol/m3"));
+  s.add(nonneg("cathode.exchange_current_concentration_exponent", dim::none,
+               "exponent of c_e/c_ref in cathode.exchange_current", "0.5"));
   s.add(nonneg("cathode.rate_activation_energy", dim::molar_energy,
                "activation energy of the rate constant", "0 J/mol"));
   s.add(pos("cathode.rate_reference_temperature", dim::temperature,

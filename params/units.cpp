@@ -626,9 +626,23 @@ std::string dimension_name(const Dimension& d) {
   return n ? std::string(n->name) : d.to_string();
 }
 
+std::string si_unit(const Dimension& d) {
+  // The SI unit an electrochemist reads most easily for each common dimension (scale 1).
+  static const char* readable[] = {"m",      "s",      "A",         "K",      "mol",    "kg",
+                                   "m2",     "m3",     "mol/m3",    "V",      "S/m",    "m2/s",
+                                   "A/m2",   "C",      "C/kg",      "C/m2",   "kg/m2",  "kg/m3",
+                                   "J/mol",  "ohm",    "ohm m2",    "F/m2",   "m3/mol", "W/m2",
+                                   "W",      "J",      "V/K",       "J/(mol K)", "Hz", "kg/mol"};
+  for (const char* u : readable) {
+    const Quantity q = parse_unit(u);
+    if (q.dim == d && q.si == 1.0) return u;
+  }
+  return d.to_string();
+}
+
 std::string format_si(double si, const Dimension& d) {
   if (d.dimensionless()) return fmt::format("{:.6g}", si);
-  return fmt::format("{:.6g} {}", si, d.to_string());
+  return fmt::format("{:.6g} {}", si, si_unit(d));
 }
 
 }  // namespace cascade

@@ -75,7 +75,11 @@ void check_jacobian(Cell& cell, const Snapshot& s, double cj) {
 }  // namespace
 
 TEST_CASE("analytic Jacobian matches finite differences in every control mode") {
-  auto c = load_case("tests/data/models/rich_cell.yaml");
+  const char* file = "tests/data/models/rich_cell.yaml";
+  SUBCASE("Newman exchange current") { file = "tests/data/models/rich_cell.yaml"; }
+  SUBCASE("exchange current as a function of stoichiometry") { file = "tests/data/models/rich_cell_i0.yaml"; }
+  CAPTURE(file);
+  auto c = load_case(file);
   Simulation sim(c.cell, c.settings);
   const Snapshot s = mid_discharge(sim, c.steps);
   Cell& cell = sim.cell();
@@ -132,4 +136,17 @@ TEST_CASE("the cascade breakdown adds up to the terminal voltage at every row") 
   CHECK(b.contact_ohmic < 0);
   CHECK(b.sei_ohmic == doctest::Approx(-20.0 * 20e-9 / 1e-6));
   CHECK(b.contact_ohmic == doctest::Approx(-20.0 * 2e-4));
+}
+
+TEST_CASE("the exchange current can be a function of stoichiometry instead of a rate constant") {
+  auto c = load_case("tests/data/models/rich_cell_i0.yaml");
+  CHECK(c.cell.cathode.has_exchange_current);
+  // a lower exchange current costs more overpotential at the same current
+  auto slow = load_case("tests/data/models/rich_cell_i0.yaml", {"cathode.exchange_current=0.05 A/m2"});
+  auto a = cascade::testing::run_case(c, {cascade::testing::step("Discharge at 20 A/m2 for 1 minute")});
+  auto b = cascade::testing::run_case(slow, {cascade::testing::step("Discharge at 20 A/m2 for 1 minute")});
+  CHECK(b.rows.back().out.breakdown.eta_cathode < a.rows.back().out.breakdown.eta_cathode - 0.05);
+  // both forms at once is an error naming the two keys
+  CHECK_THROWS_WITH_AS(load_case("tests/data/models/rich_cell_i0.yaml", {"cathode.rate_constant=3e-11"}),
+                       doctest::Contains("either cathode.rate_constant"), cascade::InputError);
 }

@@ -312,7 +312,7 @@ TEST_CASE("names and accepted units of dimensions") {
 
 TEST_CASE("format_si and round trips") {
   CHECK(cascade::format_si(7.4e-5, dim::length) == "7.4e-05 m");
-  CHECK(cascade::format_si(0.0332, dim::conductivity) == "0.0332 kg^-1 A^2 m^-3 s^3");
+  CHECK(cascade::format_si(0.0332, dim::conductivity) == "0.0332 S/m");
   CHECK(cascade::format_si(0.5, dim::none) == "0.5");
   const std::vector<std::pair<double, Dimension>> values = {
       {7.4e-5, dim::length},

@@ -39,7 +39,7 @@ std::string value_text(const ParamSet& p, const Entry& e) {
   switch (spec.kind) {
     case KeyKind::quantity: return format_si(p.quantity(e.path), spec.dim);
     case KeyKind::function: {
-      std::string unit = spec.dim.dimensionless() ? "" : " [" + spec.dim.to_string() + "]";
+      std::string unit = spec.dim.dimensionless() ? "" : " [" + si_unit(spec.dim) + "]";
       return material_function(p, e.path).describe() + unit;
     }
     case KeyKind::list: {

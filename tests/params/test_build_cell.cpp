@@ -1,0 +1,139 @@
+// From a loaded parameter set to CellParams: SI values, derived quantities, defaults, and every
+// missing key reported at once.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <string>
+
+#include "params/build_cell.hpp"
+
+namespace fs = std::filesystem;
+using cascade::InputError;
+using cascade::ParamSet;
+
+namespace {
+const fs::path cells = fs::path(CASCADE_TEST_DATA) / "params/cell";
+}
+
+TEST_CASE("a complete cell: SI values, derived values and defaults") {
+  const cascade::CellParams c =
+      cascade::build_cell_params(ParamSet::load(cells / "complete_cell.yaml"));
+  // Given, converted to SI.
+  CHECK(c.cathode.thickness == doctest::Approx(80e-6));
+  CHECK(c.cathode.particle_radius == doctest::Approx(5e-6));
+  CHECK(c.cathode.density == doctest::Approx(4280));
+  CHECK(c.cathode.nominal_capacity == doctest::Approx(148 * 3600.0));  // C/kg
+  CHECK(c.cathode.c_max == doctest::Approx(23634));
+  CHECK(c.cathode.sto0 == doctest::Approx(0.2));
+  CHECK(c.anode.i0_ref == doctest::Approx(10));
+  CHECK(c.anode.thickness == doctest::Approx(1e-3));
+  CHECK(c.electrolyte.c0 == doctest::Approx(1000));
+  CHECK(c.membrane.thickness == doctest::Approx(25e-6));
+  CHECK(c.mesh.cathode == 8);
+  // Derived.
+  CHECK(c.membrane.transport_efficiency == doctest::Approx(std::pow(0.4, 1.5)));
+  CHECK(c.cathode.transport_efficiency == doctest::Approx(std::pow(0.35, 1.5)));
+  CHECK(c.cathode.sigma_eff == doctest::Approx(std::pow(0.65, 1.5)));
+  CHECK(c.active_mass() == doctest::Approx(0.5 * 80e-6 * 4280));
+  CHECK(c.one_c_current_density() == doctest::Approx(0.5 * 80e-6 * 4280 * 148 * 3600.0 / 3600.0));
+  // Defaults.
+  CHECK(c.area == doctest::Approx(1e-4));
+  CHECK(c.temperature == doctest::Approx(298.15));
+  CHECK(c.contact_resistance == 0.0);
+  CHECK(c.mesh.membrane == 10);
+  CHECK(c.mesh.particle == 10);
+  CHECK(c.anode.c_ref == doctest::Approx(1000));
+  CHECK(c.anode.molar_volume == doctest::Approx(1.2998e-5));
+  CHECK(c.sei.thickness == 0.0);
+  CHECK(c.cei.conductivity == doctest::Approx(1e-6));
+  CHECK(c.cathode.alpha_a == doctest::Approx(0.5));
+  // Material functions.
+  CHECK(c.cathode.ocp.bind(298.15)->eval(0.3).v == doctest::Approx(4.15));  // linear table
+  CHECK(c.electrolyte.conductivity.bind(320)->eval(1000).v == doctest::Approx(2.5));
+  CHECK(c.electrolyte.transference_number.bind(298.15)->eval(1000).v == doctest::Approx(0.2));
+  CHECK(c.electrolyte.thermodynamic_factor.bind(298.15)->eval(1000).v == doctest::Approx(1.0));
+  CHECK(c.cathode.entropic.bind(298.15)->eval(0.5).v == 0.0);
+}
+
+TEST_CASE(
+    "overrides reach the cell, and a given transport efficiency replaces porosity^bruggeman") {
+  const cascade::CellParams c = cascade::build_cell_params(ParamSet::load(
+      cells / "complete_cell.yaml",
+      {"cathode.thickness=60 um", "cathode.transport_efficiency=0.1", "cell.temperature=40 degC"}));
+  CHECK(c.cathode.thickness == doctest::Approx(60e-6));
+  CHECK(c.cathode.transport_efficiency == doctest::Approx(0.1));
+  CHECK(c.temperature == doctest::Approx(313.15));
+}
+
+TEST_CASE("every missing key is reported, all in one error") {
+  const ParamSet p = ParamSet::load(cells / "partial_cell.yaml");
+  try {
+    cascade::build_cell_params(p);
+    FAIL_CHECK("no InputError thrown");
+  } catch (const InputError& e) {
+    const auto& d = e.diagnostics();
+    CHECK(d.size() == 16);  // 19 keys without defaults, 3 given
+    const auto has = [&](const std::string& key) {
+      return std::any_of(d.begin(), d.end(), [&](const auto& x) { return x.key == key; });
+    };
+    for (const char* k :
+         {"anode.exchange_current", "electrolyte.initial_concentration", "electrolyte.conductivity",
+          "electrolyte.diffusivity", "electrolyte.transference_number", "cathode.porosity",
+          "cathode.ocp", "cathode.rate_constant", "cathode.nominal_capacity"}) {
+      CAPTURE(k);
+      CHECK(has(k));
+    }
+    for (const char* k : {"anode.thickness", "membrane.thickness", "cathode.thickness"}) {
+      CAPTURE(k);
+      CHECK_FALSE(has(k));
+    }
+  }
+  CHECK_THROWS_WITH_AS(cascade::build_cell_params(p),
+                       doctest::Contains("partial_cell.yaml: error: [cathode.porosity] missing "
+                                         "required key 'cathode.porosity'"),
+                       InputError);
+  CHECK_THROWS_WITH_AS(cascade::build_cell_params(p),
+                       doctest::Contains("[cathode.ocp] missing required key 'cathode.ocp': "
+                                         "open-circuit potential"),
+                       InputError);
+  // An empty set names all 19.
+  try {
+    cascade::build_cell_params(ParamSet::load_string("", "empty.yaml"));
+    FAIL_CHECK("no InputError thrown");
+  } catch (const InputError& e) {
+    CHECK(e.diagnostics().size() == 19);
+  }
+}
+
+TEST_CASE("volume fractions above 1 are an error at the active fraction") {
+  const ParamSet p = ParamSet::load(cells / "overfull_cell.yaml");
+  CHECK_THROWS_WITH_AS(cascade::build_cell_params(p),
+                       doctest::Contains("porosity 0.35 + active_fraction 0.7 exceed 1"),
+                       InputError);
+  CHECK_THROWS_WITH_AS(cascade::build_cell_params(p), doctest::Contains("overfull_cell.yaml:4:20"),
+                       InputError);
+}
+
+TEST_CASE("solver settings: defaults and overrides") {
+  const auto d = cascade::build_solver_settings(ParamSet::load_string("", "x.yaml"));
+  CHECK(d.rtol == doctest::Approx(1e-6));
+  CHECK(d.atol == doctest::Approx(1e-6));
+  CHECK(d.max_step == 0.0);
+  CHECK(d.linear_solver == "band");
+  CHECK(d.timeseries == "every step");
+  const auto s = cascade::build_solver_settings(
+      ParamSet::load_string("solver:\n  rtol: 1e-8\n  linear_solver: klu\n  max_step: 2 min\n"
+                            "output:\n  timeseries: every 10 s\n",
+                            "x.yaml"));
+  CHECK(s.rtol == doctest::Approx(1e-8));
+  CHECK(s.linear_solver == "klu");
+  CHECK(s.max_step == doctest::Approx(120));
+  CHECK(s.timeseries == "every 10 s");
+}
+
+TEST_CASE("case name: the name key, else the file's stem") {
+  CHECK(cascade::case_name(ParamSet::load(cells / "case.yaml")) == "small_case");
+  CHECK(cascade::case_name(ParamSet::load(cells / "complete_cell.yaml")) == "complete_cell");
+}

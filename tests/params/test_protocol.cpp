@@ -1,0 +1,244 @@
+// Protocol sentences: every accepted form, and errors that quote the step and list the forms.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "params/protocol.hpp"
+
+using cascade::Amount;
+using cascade::InputError;
+using cascade::Source;
+using cascade::Step;
+
+namespace {
+
+const Source here{"case.yaml", 7, 5};
+
+Step parse(const std::string& text) {
+  return cascade::parse_step(text, here);
+}
+
+void check_amount(const Amount& a, Amount::Kind kind, double value) {
+  CHECK(a.kind == kind);
+  CHECK(a.value == doctest::Approx(value));
+}
+
+}  // namespace
+
+TEST_CASE("C-rates: 1C, 0.5C, C/10") {
+  const Step s = parse("Discharge at 1C until 2.5 V");
+  CHECK(s.mode == Step::Mode::current);
+  CHECK(s.direction == +1);
+  check_amount(s.amount, Amount::Kind::c_rate, 1.0);
+  REQUIRE(s.until_voltage);
+  CHECK(*s.until_voltage == doctest::Approx(2.5));
+  CHECK_FALSE(s.duration);
+  CHECK_FALSE(s.until_current);
+  CHECK_FALSE(s.temperature);
+  CHECK(s.text == "Discharge at 1C until 2.5 V");
+  CHECK(s.src.file == "case.yaml");
+  CHECK(s.src.line == 7);
+
+  check_amount(parse("Discharge at 0.5C until 3 V").amount, Amount::Kind::c_rate, 0.5);
+  const Step c = parse("Charge at C/10 until 4.3 V");
+  CHECK(c.direction == -1);
+  CHECK(c.mode == Step::Mode::current);
+  check_amount(c.amount, Amount::Kind::c_rate, 0.1);
+  CHECK(*c.until_voltage == doctest::Approx(4.3));
+  check_amount(parse("Charge at 2 C until 4.3 V").amount, Amount::Kind::c_rate, 2.0);
+}
+
+TEST_CASE("current densities and currents") {
+  const Step s = parse("Charge at 0.2 mA/cm2 for 10 hours");
+  CHECK(s.mode == Step::Mode::current);
+  CHECK(s.direction == -1);
+  check_amount(s.amount, Amount::Kind::density, 2.0);  // A/m2
+  REQUIRE(s.duration);
+  CHECK(*s.duration == doctest::Approx(36000));
+  CHECK_FALSE(s.until_voltage);
+
+  check_amount(parse("Discharge at 20.27 A/m2 until 3.5 V").amount, Amount::Kind::density, 20.27);
+  const Step a = parse("Discharge at 1 mA until 3 V");
+  CHECK(a.mode == Step::Mode::current);
+  check_amount(a.amount, Amount::Kind::absolute, 1e-3);
+}
+
+TEST_CASE("powers: per area and absolute") {
+  const Step s = parse("Discharge at 5 mW/cm2 until 3 V");
+  CHECK(s.mode == Step::Mode::power);
+  CHECK(s.direction == +1);
+  check_amount(s.amount, Amount::Kind::density, 50.0);  // W/m2
+  CHECK(*s.until_voltage == doctest::Approx(3.0));
+  const Step w = parse("Charge at 2 W until 4.2 V");
+  CHECK(w.mode == Step::Mode::power);
+  CHECK(w.direction == -1);
+  check_amount(w.amount, Amount::Kind::absolute, 2.0);
+  check_amount(parse("Discharge at 10 mW for 1 h").amount, Amount::Kind::absolute, 0.01);
+}
+
+TEST_CASE("voltage holds end at a current") {
+  const Step s = parse("Hold at 4.2 V until C/20");
+  CHECK(s.mode == Step::Mode::voltage);
+  CHECK(s.direction == 0);
+  CHECK(s.voltage == doctest::Approx(4.2));
+  REQUIRE(s.until_current);
+  check_amount(*s.until_current, Amount::Kind::c_rate, 0.05);
+  CHECK_FALSE(s.until_voltage);
+  const Step d = parse("Hold at 4200 mV until 0.05 mA/cm2");
+  CHECK(d.voltage == doctest::Approx(4.2));
+  check_amount(*d.until_current, Amount::Kind::density, 0.5);
+  const Step t = parse("Hold at 4.2 V for 2 hours");
+  CHECK(*t.duration == doctest::Approx(7200));
+  CHECK_FALSE(t.until_current);
+}
+
+TEST_CASE("rests and durations in words") {
+  const Step s = parse("Rest for 30 minutes");
+  CHECK(s.mode == Step::Mode::rest);
+  CHECK(s.direction == 0);
+  CHECK(*s.duration == doctest::Approx(1800));
+  CHECK(*parse("Rest for 90 seconds").duration == doctest::Approx(90));
+  CHECK(*parse("Rest for 1 hour").duration == doctest::Approx(3600));
+  CHECK(*parse("Rest for 2 days").duration == doctest::Approx(172800));
+  CHECK(*parse("Rest for 5 min").duration == doctest::Approx(300));
+  CHECK(*parse("Rest for 10 s").duration == doctest::Approx(10));
+  CHECK(*parse("Discharge at 1C for 10 hours").duration == doctest::Approx(36000));
+}
+
+TEST_CASE("'for ... or until ...' gives both limits") {
+  const Step s = parse("Discharge at 1C for 10 hours or until 2.5 V");
+  REQUIRE(s.duration);
+  REQUIRE(s.until_voltage);
+  CHECK(*s.duration == doctest::Approx(36000));
+  CHECK(*s.until_voltage == doctest::Approx(2.5));
+  const Step u = parse("Charge at C/2 until 4.2 V or for 3 hours");
+  CHECK(*u.duration == doctest::Approx(10800));
+  CHECK(*u.until_voltage == doctest::Approx(4.2));
+  const Step h = parse("Hold at 4.2 V for 1 hour or until C/50");
+  CHECK(*h.duration == doctest::Approx(3600));
+  check_amount(*h.until_current, Amount::Kind::c_rate, 0.02);
+}
+
+TEST_CASE("temperature suffix") {
+  const Step s = parse("Discharge at 1C until 2.5 V at -10 degC");
+  REQUIRE(s.temperature);
+  CHECK(*s.temperature == doctest::Approx(263.15));
+  CHECK(*s.until_voltage == doctest::Approx(2.5));
+  check_amount(s.amount, Amount::Kind::c_rate, 1.0);
+  CHECK(*parse("Rest for 30 minutes at 45 degC").temperature == doctest::Approx(318.15));
+  CHECK(*parse("Hold at 4.2 V until C/20 at 300 K").temperature == doctest::Approx(300));
+  const Step b = parse("Discharge at 1C for 1 hour or until 3 V at 25 degC");
+  CHECK(*b.temperature == doctest::Approx(298.15));
+  CHECK(*b.until_voltage == doctest::Approx(3.0));
+}
+
+TEST_CASE("case and spaces are free") {
+  const Step s = parse("  discharge AT 1c UNTIL 2.5 V  ");
+  CHECK(s.mode == Step::Mode::current);
+  CHECK(s.direction == +1);
+  check_amount(s.amount, Amount::Kind::c_rate, 1.0);
+  CHECK(*s.until_voltage == doctest::Approx(2.5));
+}
+
+TEST_CASE("bad steps: the message quotes the step and lists the accepted forms") {
+  const char* bad[] = {"Discharge at fast until 3 V", "Discharge at 1C", "Jump at 1C until 3 V",
+                       "Discharge at 1C until 3 A"};
+  for (const char* text : bad) {
+    CAPTURE(text);
+    const std::string quoted = std::string("cannot read step '") + text + "'";
+    CHECK_THROWS_WITH_AS(parse(text), doctest::Contains(quoted.c_str()), InputError);
+    CHECK_THROWS_WITH_AS(
+        parse(text), doctest::Contains("accepted forms: 'Discharge at <rate> until"), InputError);
+    CHECK_THROWS_WITH_AS(parse(text), doctest::Contains("case.yaml:7:5: error: [experiment]"),
+                         InputError);
+  }
+  CHECK_THROWS_WITH_AS(parse("Discharge at fast until 3 V"),
+                       doctest::Contains("'fast' is not a rate"), InputError);
+  // It starts with "Discharge at": what is missing is the end.
+  CHECK_THROWS_WITH_AS(parse("Discharge at 1C"), doctest::Contains("the step has no end"),
+                       InputError);
+  CHECK_THROWS_WITH_AS(parse("Hold at 4.2 V"), doctest::Contains("the step has no end"),
+                       InputError);
+  CHECK_THROWS_WITH_AS(parse("Jump at 1C until 3 V"),
+                       doctest::Contains("does not start with Discharge at, Charge at, Hold at or "
+                                         "Rest for"),
+                       InputError);
+  CHECK_THROWS_WITH_AS(parse("Discharge at 1C until 3 A"),
+                       doctest::Contains("'3 A' has unit A (a current), expected a voltage"),
+                       InputError);
+}
+
+TEST_CASE("bad steps: amounts, limits and durations") {
+  CHECK_THROWS_WITH_AS(parse("Discharge at 3 V until 3 V"),
+                       doctest::Contains("'3 V' is a voltage, expected a C-rate"), InputError);
+  CHECK_THROWS_WITH_AS(parse("Discharge at 3 until 3 V"),
+                       doctest::Contains("'3' is a bare number, expected a C-rate"), InputError);
+  CHECK_THROWS_WITH_AS(parse("Discharge at 3 J until 3 V"), doctest::Contains("'3 J' is an energy"),
+                       InputError);
+  CHECK_THROWS_WITH_AS(parse("Discharge at 0C until 3 V"), doctest::Contains("must be positive"),
+                       InputError);
+  CHECK_THROWS_WITH_AS(parse("Discharge at -1 mA/cm2 until 3 V"),
+                       doctest::Contains("must be positive"), InputError);
+  CHECK_THROWS_WITH_AS(parse("Rest for -5 minutes"),
+                       doctest::Contains("a duration must be positive"), InputError);
+  CHECK_THROWS_WITH_AS(parse("Rest for 5 furlongs"), doctest::Contains("furlongs"), InputError);
+  CHECK_THROWS_WITH_AS(parse("Hold at 4.2 V until 5 mW/cm2"),
+                       doctest::Contains("a hold ends at a current"), InputError);
+  CHECK_THROWS_WITH_AS(parse("Rest for 30 minutes or until 3 V"),
+                       doctest::Contains("a rest ends after a time"), InputError);
+  CHECK_THROWS_WITH_AS(parse("Rest until 3 V"), doctest::Contains("a rest ends after a time"),
+                       InputError);
+  CHECK_THROWS_WITH_AS(parse("Discharge at 1C when 3 V"), doctest::Contains("the step has no end"),
+                       InputError);
+}
+
+TEST_CASE("bad C-rates are input errors, not crashes") {
+  // "C/0" used to give an infinite rate; "eC" and ".C" let std::stod's exception escape.
+  CHECK_THROWS_WITH_AS(parse("Discharge at C/0 until 3 V"), doctest::Contains("must be positive"),
+                       InputError);
+  CHECK_THROWS_AS(parse("Discharge at eC until 3 V"), InputError);
+  CHECK_THROWS_AS(parse("Discharge at .C until 3 V"), InputError);
+  CHECK_THROWS_AS(parse("Hold at 4.2 V until C/e"), InputError);
+  CHECK_THROWS_AS(parse("Discharge at 1.2.3C until 3 V"), InputError);
+}
+
+TEST_CASE("parse_experiment: every step with its line, and all bad steps together") {
+  const auto p = cascade::ParamSet::load_string(
+      "experiment:\n  - \"Discharge at 1C until 2.5 V\"\n  - \"Rest for 30 minutes\"\n"
+      "  - \"Charge at C/2 until 4.2 V\"\n",
+      "case.yaml");
+  const auto steps = cascade::parse_experiment(p);
+  REQUIRE(steps.size() == 3);
+  CHECK(steps[0].mode == Step::Mode::current);
+  CHECK(steps[1].mode == Step::Mode::rest);
+  CHECK(steps[2].direction == -1);
+  CHECK(steps[0].src.line == 2);
+  CHECK(steps[2].src.line == 4);
+  CHECK(steps[2].src.file == "case.yaml");
+
+  const auto bad = cascade::ParamSet::load_string(
+      "experiment:\n  - \"Discharge at fast until 3 V\"\n  - \"Rest for 1 h\"\n"
+      "  - \"Jump at 1C until 3 V\"\n  - {a: 1}\n",
+      "case.yaml");
+  try {
+    cascade::parse_experiment(bad);
+    FAIL_CHECK("no InputError thrown");
+  } catch (const InputError& e) {
+    REQUIRE(e.diagnostics().size() == 3);
+    CHECK(e.diagnostics()[0].where.line == 2);
+    CHECK(e.diagnostics()[1].where.line == 4);
+    CHECK(e.diagnostics()[2].message.find("each step is a sentence") != std::string::npos);
+  }
+}
+
+TEST_CASE("parse_experiment: empty or absent") {
+  const auto empty = cascade::ParamSet::load_string("experiment: []\n", "case.yaml");
+  CHECK_THROWS_WITH_AS(cascade::parse_experiment(empty),
+                       doctest::Contains("the experiment has no steps"), InputError);
+  const auto none = cascade::ParamSet::load_string("", "case.yaml");
+  CHECK_THROWS_WITH_AS(cascade::parse_experiment(none),
+                       doctest::Contains("missing required key 'experiment'"), InputError);
+  CHECK_THROWS_WITH_AS(
+      cascade::ParamSet::load_string("experiment: \"Rest for 1 h\"\n", "case.yaml"),
+      doctest::Contains("not a list"), InputError);
+}

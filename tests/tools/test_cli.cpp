@@ -1,0 +1,232 @@
+// The `cascade` command as a user runs it: output, exit status, files written.
+#include <doctest/doctest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string exe = CASCADE_EXE;
+const fs::path root = CASCADE_SOURCE_DIR;
+const fs::path reference = root / "cases/reference/lmo_constant_1c.yaml";
+const fs::path data = fs::path(CASCADE_TEST_DATA) / "params";
+const std::string small_mesh = " --set mesh.cathode=8 --set mesh.particle=5 --set mesh.membrane=4";
+
+// A fresh directory under the system temp dir, removed at scope exit.
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    static int count = 0;
+    path = fs::temp_directory_path() /
+           ("cascade_test_cli_" + std::to_string(::getpid()) + "_" + std::to_string(count++));
+    fs::remove_all(path);
+    fs::create_directories(path);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+};
+
+std::string quoted(const fs::path& p) {
+  return "'" + p.string() + "'";
+}
+
+std::string read(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+struct Result {
+  bool exited = false;  // false: killed by a signal (a crash)
+  int status = -1;
+  std::string output;  // stdout and stderr together
+};
+
+// Runs `cascade <args>` through the shell.
+Result cascade(const std::string& args) {
+  const TempDir tmp;
+  const fs::path out = tmp.path / "output.txt";
+  const std::string cmd = "'" + exe + "' " + args + " >" + quoted(out) + " 2>&1";
+  const int raw = std::system(cmd.c_str());
+  Result r;
+  r.exited = raw != -1 && WIFEXITED(raw);
+  r.status = r.exited ? WEXITSTATUS(raw) : -1;
+  r.output = read(out);
+  return r;
+}
+
+// The output line that starts with `key` followed by a space.
+std::string line_of(const std::string& text, const std::string& key) {
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(key + " ", 0) == 0) return line;
+  }
+  return {};
+}
+
+bool contains(const std::string& s, const std::string& part) {
+  return s.find(part) != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("params show: one line per key, SI value and source file") {
+  const Result r = cascade("params show " + quoted(reference));
+  CHECK(r.exited);
+  CHECK(r.status == 0);
+  const std::string thickness = line_of(r.output, "cathode.thickness");
+  CAPTURE(r.output);
+  CHECK(contains(thickness, "8e-05 m"));
+  CHECK(contains(thickness, "lmo_foil_cell.yaml:"));
+  CHECK(contains(line_of(r.output, "cathode.porosity"), "0.35"));
+  CHECK(contains(line_of(r.output, "electrolyte.initial_concentration"),
+                 "electrolyte_constant.yaml"));
+  CHECK(contains(line_of(r.output, "name"), "lmo_constant_1c.yaml"));
+  CHECK(contains(line_of(r.output, "mesh.cathode"), "[default]"));
+  // Each key once: the thickness line is not repeated.
+  CHECK(r.output.find("\ncathode.thickness ") == r.output.rfind("\ncathode.thickness "));
+}
+
+TEST_CASE("params show --set: the new value, with --set as its source") {
+  const Result r = cascade("params show " + quoted(reference) + " --set 'cathode.thickness=74 um'");
+  CHECK(r.status == 0);
+  const std::string thickness = line_of(r.output, "cathode.thickness");
+  CAPTURE(r.output);
+  CHECK(contains(thickness, "7.4e-05 m"));
+  CHECK(contains(thickness, "--set"));
+  CHECK_FALSE(contains(thickness, "lmo_foil_cell.yaml"));
+}
+
+TEST_CASE("params show of a bad file: every problem with file:line, exit status 2, no crash") {
+  const Result r = cascade("params show " + quoted(data / "errors/many_errors.yaml"));
+  CAPTURE(r.output);
+  CHECK(r.exited);
+  CHECK(r.status == 2);
+  CHECK(contains(r.output, "many_errors.yaml:3:3: error: [cathode.thicknes]"));
+  CHECK(contains(r.output, "did you mean 'cathode.thickness'"));
+  CHECK(contains(r.output, "many_errors.yaml:6:14: error: [membrane.thickness]"));
+  CHECK(contains(r.output, "many_errors.yaml:15:6: error: [sei]"));
+}
+
+TEST_CASE("params show: a YAML syntax error, a missing file, a bad --set") {
+  const Result syntax = cascade("params show " + quoted(data / "errors/syntax_error.yaml"));
+  CHECK(syntax.exited);
+  CHECK(syntax.status == 2);
+  CHECK(contains(syntax.output, "syntax_error.yaml:"));
+  CHECK(contains(syntax.output, "YAML syntax"));
+
+  const Result missing = cascade("params show " + quoted(data / "no_such_file.yaml"));
+  CHECK(missing.exited);
+  CHECK(missing.status != 0);
+  CHECK(contains(missing.output, "no_such_file.yaml"));
+
+  const Result set = cascade("params show " + quoted(reference) + " --set cathode.thicknes=1");
+  CHECK(set.status == 2);
+  CHECK(contains(set.output, "did you mean 'cathode.thickness'"));
+}
+
+TEST_CASE("run with a bad --set fails cleanly and writes nothing") {
+  const TempDir tmp;
+  const fs::path out = tmp.path / "run";
+  const Result r =
+      cascade("run " + quoted(reference) + " -o " + quoted(out) + " --set cathode.porosity=2");
+  CAPTURE(r.output);
+  CHECK(r.exited);
+  CHECK(r.status == 2);
+  CHECK(contains(r.output, "--set cathode.porosity=2: error: [cathode.porosity]"));
+  CHECK(contains(r.output, "out of range"));
+  CHECK_FALSE(fs::exists(out));
+
+  const Result malformed =
+      cascade("run " + quoted(reference) + " -o " + quoted(out) + " --set porosity");
+  CHECK(malformed.status == 2);
+  CHECK(contains(malformed.output, "expected --set key.path=value"));
+  CHECK_FALSE(fs::exists(out));
+}
+
+TEST_CASE("run of a parameter file without an experiment names what is missing") {
+  const TempDir tmp;
+  const Result r = cascade("run " + quoted(data / "cell/complete_cell.yaml") + " -o " +
+                           quoted(tmp.path / "run"));
+  CHECK(r.exited);
+  CHECK(r.status == 2);
+  CHECK(contains(r.output, "missing required key 'experiment'"));
+}
+
+TEST_CASE("run of the reference case writes its results and no partial file") {
+  const TempDir tmp;
+  const fs::path out = tmp.path / "run";
+  const Result r = cascade("run " + quoted(reference) + " -o " + quoted(out) + small_mesh);
+  CAPTURE(r.output);
+  REQUIRE(r.status == 0);
+  CHECK(contains(r.output, "3.5 V reached"));
+  for (const char* name : {"timeseries.csv", "summary.json", "parameters.txt"}) {
+    CAPTURE(name);
+    CHECK(fs::is_regular_file(out / name));
+    CHECK(fs::file_size(out / name) > 0);
+  }
+  for (const auto& entry : fs::directory_iterator(out)) {
+    CAPTURE(entry.path());
+    CHECK(entry.path().extension() != ".partial");
+  }
+  const std::string csv = read(out / "timeseries.csv");
+  CHECK(csv.rfind("time_s,", 0) == 0);
+  CHECK(contains(csv.substr(0, csv.find('\n')), "voltage_V"));
+  CHECK(std::count(csv.begin(), csv.end(), '\n') > 10);
+  const std::string summary = read(out / "summary.json");
+  CHECK(contains(summary, "\"discharge_capacity_mAh_g\""));
+  CHECK(contains(summary, "mesh.cathode=8"));
+  const std::string params = read(out / "parameters.txt");
+  CHECK(contains(line_of(params, "mesh.cathode"), "8"));
+  CHECK(contains(line_of(params, "mesh.cathode"), "--set"));
+  CHECK(contains(line_of(params, "cathode.thickness"), "8e-05 m"));
+}
+
+TEST_CASE("run: summary.json capacities per mass and per area agree") {
+  const TempDir tmp;
+  const fs::path out = tmp.path / "run";
+  REQUIRE(cascade("run -q " + quoted(reference) + " -o " + quoted(out) + small_mesh).status == 0);
+  const auto js = nlohmann::json::parse(read(out / "summary.json"));
+  CHECK(js["case"] == "lmo_constant_1c");
+  const double per_g = js["discharge_capacity_mAh_g"];
+  const double mass = js["active_mass_mg_cm2"];  // 0.5 * 80 um * 4.28 g/cm3 = 17.12 mg/cm2
+  const double per_cm2 = js["discharge_capacity_mAh_cm2"];
+  CHECK(mass == doctest::Approx(17.12));
+  CHECK(per_g > 100);
+  CHECK(per_g < 148);  // below the nominal capacity
+  // mAh/cm2 = mAh/g * mg/cm2 / 1000 (the reference's 1C capacity is about 1.99 mAh/cm2)
+  CHECK(per_cm2 == doctest::Approx(per_g * mass / 1000).epsilon(1e-6));
+  REQUIRE(js["steps"].size() == 1);
+  CHECK(js["steps"][0]["end_reason"] == "3.5 V reached");
+  CHECK(js["steps"][0]["end_voltage_V"].get<double>() == doctest::Approx(3.5).epsilon(1e-6));
+}
+
+TEST_CASE("--help works for the command and each subcommand") {
+  for (const char* args :
+       {"--help", "params --help", "params show --help", "run --help", "bench --help"}) {
+    CAPTURE(args);
+    const Result r = cascade(args);
+    CHECK(r.status == 0);
+    CHECK(contains(r.output, "Usage"));
+  }
+  CHECK(contains(cascade("run --help").output, "--set"));
+  CHECK(contains(cascade("params show --help").output, "--set"));
+  // No subcommand is a usage error, not a crash.
+  const Result none = cascade("");
+  CHECK(none.exited);
+  CHECK(none.status != 0);
+}
