@@ -709,7 +709,80 @@ Property Property::expression(std::string expr, std::string var, double lo, doub
   return p;
 }
 
+Property Property::table2d(std::vector<double> T, std::vector<double> x,
+                           std::vector<std::vector<double>> values, Interp method) {
+  const auto check_axis = [](const std::vector<double>& a, const char* name, const char* unit) {
+    if (a.size() < 2) {
+      throw std::invalid_argument(
+          fmt::format("2-D table: needs at least 2 points in {}, got {}", name, a.size()));
+    }
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      if (!finite(a[i])) {
+        throw std::invalid_argument(fmt::format("2-D table: {}[{}] is {}", name, i, a[i]));
+      }
+      if (i > 0 && !(a[i] > a[i - 1])) {
+        throw std::invalid_argument(
+            fmt::format("2-D table: {} must be strictly increasing, but {}[{}] = {}{} <= {}[{}] = "
+                        "{}{}",
+                        name, name, i, a[i], unit, name, i - 1, a[i - 1], unit));
+      }
+    }
+  };
+  check_axis(T, "T", " K");
+  check_axis(x, "x", "");
+  if (!(T.front() > 0.0)) {
+    throw std::invalid_argument(
+        fmt::format("2-D table: T[0] = {} K is not a positive temperature", T.front()));
+  }
+  if (values.size() != T.size()) {
+    throw std::invalid_argument(
+        fmt::format("2-D table: values has {} rows but T has {} points (one row per temperature)",
+                    values.size(), T.size()));
+  }
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (values[i].size() != x.size()) {
+      throw std::invalid_argument(
+          fmt::format("2-D table: row {} (T = {} K) has {} values but x has {} points", i, T[i],
+                      values[i].size(), x.size()));
+    }
+    for (std::size_t j = 0; j < x.size(); ++j) {
+      if (!finite(values[i][j]) || !(values[i][j] > 0.0)) {
+        throw std::invalid_argument(fmt::format(
+            "2-D table: values[{}][{}] = {} (T = {} K, x = {}) must be positive: ln(value) is "
+            "interpolated against 1/T",
+            i, j, values[i][j], T[i], x[j]));
+      }
+    }
+  }
+  // Increasing 1/T is decreasing T: each column is stored reversed.
+  const std::size_t n = T.size();
+  std::vector<double> inv_T(n);
+  for (std::size_t i = 0; i < n; ++i) inv_T[i] = 1.0 / T[n - 1 - i];
+  Property p;
+  p.kind_ = Kind::table2d;
+  p.method2_ = method;
+  for (std::size_t j = 0; j < x.size(); ++j) {
+    std::vector<double> ln_v(n);
+    for (std::size_t i = 0; i < n; ++i) ln_v[i] = std::log(values[n - 1 - i][j]);
+    p.ln_columns_.push_back(build_table(inv_T, std::move(ln_v), Interp::pchip));
+  }
+  p.T2_ = std::move(T);
+  p.x2_ = std::move(x);
+  return p;
+}
+
 Fn1DPtr Property::bind(double T) const {
+  if (kind_ == Kind::table2d) {
+    if (!finite(T) || !(T > 0.0)) {
+      throw std::domain_error(fmt::format("2-D table: T = {} K is not a temperature", T));
+    }
+    std::vector<double> column(x2_.size());
+    for (std::size_t j = 0; j < x2_.size(); ++j) {
+      column[j] = std::exp(ln_columns_[j]->eval(1.0 / T).v);
+    }
+    const auto table = build_table(x2_, std::move(column), method2_);
+    return table->scaled(1.0, fmt::format("{} at T = {} K (of a 2-D table)", table->describe(), T));
+  }
   if (kind_ == Kind::function) {
     if (law_.kind == TemperatureLaw::Kind::none) return base_;
     return make_scaled(base_, law_.factor(T));
@@ -722,10 +795,18 @@ Fn1DPtr Property::bind(double T) const {
 }
 
 bool Property::depends_on_x() const {
+  if (kind_ == Kind::table2d) return true;
   return kind_ == Kind::expression ? uses_x_ : !base_->is_constant();
 }
 
 std::string Property::describe() const {
+  if (kind_ == Kind::table2d) {
+    return fmt::format(
+        "2-D table of {} temperatures x {} points: ln(value) pchip in 1/T for T in [{}, {}] K, "
+        "{} in x on [{}, {}]",
+        T2_.size(), x2_.size(), T2_.front(), T2_.back(), interp_name(method2_), x2_.front(),
+        x2_.back());
+  }
   if (kind_ == Kind::expression) {
     return fmt::format("expression in ({}, T) on [{}, {}]: {}", var_, lo_, hi_, expr_);
   }

@@ -85,8 +85,8 @@ struct TemperatureLaw {
   std::string describe() const;  // "" for Kind::none
 };
 
-// A property of (x, T): either base(x) times a temperature factor, or an expression in x and T
-// that is re-tabulated at each bind.
+// A property of (x, T): base(x) times a temperature factor, an expression in x and T that is
+// re-tabulated at each bind, or a 2-D table in (T, x) re-interpolated at each bind.
 class Property {
  public:
   Property() = default;  // the constant 0
@@ -96,22 +96,36 @@ class Property {
   // An expression in `var` and the temperature "T" (K), tabulated over [lo, hi] at bind time.
   // Parsed once here, so syntax errors and unknown names surface when parameters are loaded.
   static Property expression(std::string expr, std::string var, double lo, double hi);
+  // A table on the grid T (K) x x: values[i][j] at (T[i], x[j]), one row per temperature. At a
+  // bind, each column's ln(value) is interpolated against 1/T with pchip (the natural coordinate
+  // for thermally activated transport, as TemperatureLaw::table_inverse_T) and extrapolated
+  // linearly in 1/T outside [T.front(), T.back()], silently; the resulting column values become
+  // a 1-D table in x with `method`, extrapolated linearly in x with its end slopes. Both axes
+  // strictly increasing with at least 2 points, T > 0, values rectangular, finite and > 0;
+  // std::invalid_argument naming the offending entry (0-based, e.g. values[2][1]) otherwise.
+  static Property table2d(std::vector<double> T, std::vector<double> x,
+                          std::vector<std::vector<double>> values, Interp method = Interp::pchip);
 
   // The 1-D function of x at temperature T (K). Base kinds: base scaled by the law's factor
-  // (the base itself when there is no law); expression: tabulated at this T.
+  // (the base itself when there is no law); expression: tabulated at this T; 2-D table: the
+  // table in x of the columns interpolated to this T (std::domain_error for T <= 0).
   Fn1DPtr bind(double T) const;
   bool depends_on_x() const;
   // e.g. "arrhenius(Ea=16402 J/mol, T_ref=293.15 K) x 0.0332"
   std::string describe() const;
 
  private:
-  enum class Kind { function, expression };
+  enum class Kind { function, expression, table2d };
   Kind kind_ = Kind::function;
   Fn1DPtr base_ = make_constant(0.0);
   TemperatureLaw law_;
   std::string expr_, var_;  // Kind::expression
   double lo_ = 0, hi_ = 0;  // tabulation range of var (its SI unit)
   bool uses_x_ = false;     // Kind::expression: the expression mentions var
+  // Kind::table2d: the grid, and per column j the pchip of ln(values[.][j]) against increasing 1/T.
+  std::vector<double> T2_, x2_;  // K, the variable's SI unit
+  std::vector<Fn1DPtr> ln_columns_;
+  Interp method2_ = Interp::pchip;
 };
 
 }  // namespace cascade

@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cmath>
+#include <limits>
 #include <set>
 
 namespace cascade {
@@ -49,6 +52,141 @@ bool read_list(const YAML::Node& node, const std::string& file, const KeySpec& s
     out.push_back(v);
   }
   return ok;
+}
+
+// One entry of a 2-D table: a quantity in `d`, its place (`where`, e.g. "T entry 2" or "row 3
+// (T = 20 degC), column 2 (c_e = 1 mol/L)") leading every message.
+bool read_entry(const YAML::Node& item, const std::string& file, const std::string& path,
+                const std::string& where, const Dimension& d, DiagnosticList& diags, double& out) {
+  if (!item.IsScalar()) {
+    diags.add(node_source(item, file), path,
+              fmt::format("{}: expected {}, got a {}", where, a_dimension(d),
+                          item.IsMap() ? "map" : "list"));
+    return false;
+  }
+  try {
+    out = to_si(item.Scalar(), d);
+  } catch (const UnitError& err) {
+    diags.add(node_source(item, file), path, fmt::format("{}: {}", where, err.what()));
+    return false;
+  }
+  if (!std::isfinite(out)) {
+    diags.add(node_source(item, file), path,
+              fmt::format("{}: '{}' is not a finite number", where, item.Scalar()));
+    return false;
+  }
+  return true;
+}
+
+// An axis of a 2-D table: at least two quantities in `d`, strictly increasing.
+bool read_axis(const YAML::Node& node, const std::string& file, const std::string& path,
+               const std::string& name, const Dimension& d, DiagnosticList& diags,
+               std::vector<double>& out) {
+  if (!node.IsSequence() || node.size() < 2) {
+    diags.add(
+        node_source(node, file), path,
+        fmt::format("{} must be a list of at least two values ({} each)", path, a_dimension(d)));
+    return false;
+  }
+  bool ok = true;
+  for (std::size_t i = 0; i < node.size(); ++i) {
+    double v = 0;
+    if (!read_entry(node[i], file, path, fmt::format("{} entry {}", name, i + 1), d, diags, v)) {
+      ok = false;
+      v = std::numeric_limits<double>::quiet_NaN();  // skips the order checks beside it
+    } else if (d == dim::temperature && !(v > 0)) {
+      diags.add(node_source(node[i], file), path,
+                fmt::format("{} entry {}: '{}' is not above absolute zero", name, i + 1,
+                            node[i].Scalar()));
+      ok = false;
+    } else if (i > 0 && std::isfinite(out.back()) && !(v > out.back())) {
+      diags.add(node_source(node[i], file), path,
+                fmt::format("{} must increase strictly; entry {} ('{}') does not exceed entry {} "
+                            "('{}')",
+                            name, i + 1, node[i].Scalar(), i, node[i - 1].Scalar()));
+      ok = false;
+    }
+    out.push_back(v);
+  }
+  return ok;
+}
+
+// table: {T: [...], <var>: [...], values: [[...], ...]}, one row per temperature and one column
+// per value of the state variable; entries are quantities (with units, or bare SI numbers).
+bool build_table2d(const Entry& e, const KeySpec& spec, const YAML::Node& t, Interp method,
+                   DiagnosticList& diags, Property& out) {
+  const std::string& file = e.src.file;
+  const std::string& var = spec.variable;
+  const std::string at = e.path + ".table";
+  bool ok = true;
+  for (auto it = t.begin(); it != t.end(); ++it) {
+    const std::string k = it->first.Scalar();
+    if (k != "T" && k != var && k != "values") {
+      diags.add(node_source(it->first, file), at + "." + k,
+                fmt::format("unknown key '{}' in a 2-D table; expected T, {} and values", k, var));
+      ok = false;
+    }
+  }
+  const YAML::Node rows = t["values"];
+  if (!rows) {
+    diags.add(node_source(t, file), at,
+              fmt::format("a 2-D table needs values: a list of rows, one per temperature, each "
+                          "with one value per {}",
+                          var));
+    return false;
+  }
+  std::vector<double> T, x;
+  ok = read_axis(t["T"], file, at + ".T", "T", dim::temperature, diags, T) && ok;
+  ok = read_axis(t[var], file, at + "." + var, var, variable_dim(var), diags, x) && ok;
+  if (!ok) return false;
+
+  const std::string path = at + ".values";
+  if (!rows.IsSequence()) {
+    diags.add(node_source(rows, file), path,
+              fmt::format("expected a list of rows, one per temperature, each a list of one value "
+                          "per {} (e.g. - [1.0e-5 S/cm, 1.45e-5 S/cm])",
+                          var));
+    return false;
+  }
+  if (rows.size() != T.size()) {
+    diags.add(node_source(rows, file), path,
+              fmt::format("values has {} rows but T has {} entries (one row per temperature)",
+                          rows.size(), T.size()));
+    ok = false;
+  }
+  std::vector<std::vector<double>> v(rows.size());
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const YAML::Node row = rows[i];
+    const std::string row_name = i < T.size()
+                                     ? fmt::format("row {} (T = {})", i + 1, t["T"][i].Scalar())
+                                     : fmt::format("row {}", i + 1);
+    if (!row.IsSequence() || row.size() != x.size()) {
+      diags.add(
+          node_source(row, file), path,
+          row.IsSequence()
+              ? fmt::format("{} has {} entries but {} has {}", row_name, row.size(), var, x.size())
+              : fmt::format("{} must be a list of {} values, one per {}", row_name, x.size(), var));
+      ok = false;
+      continue;
+    }
+    v[i].resize(x.size());
+    for (std::size_t j = 0; j < x.size(); ++j) {
+      const std::string where =
+          fmt::format("{}, column {} ({} = {})", row_name, j + 1, var, t[var][j].Scalar());
+      if (!read_entry(row[j], file, path, where, spec.dim, diags, v[i][j])) {
+        ok = false;
+      } else if (!(v[i][j] > 0)) {
+        diags.add(node_source(row[j], file), path,
+                  fmt::format("{}: '{}' must be > 0 (a 2-D table interpolates ln(value) against "
+                              "1/T)",
+                              where, row[j].Scalar()));
+        ok = false;
+      }
+    }
+  }
+  if (!ok) return false;
+  out = Property::table2d(std::move(T), std::move(x), std::move(v), method);
+  return true;
 }
 
 bool build(const Entry& e, const KeySpec& spec, DiagnosticList& diags, Property& out) {
@@ -152,7 +290,7 @@ bool build(const Entry& e, const KeySpec& spec, DiagnosticList& diags, Property&
       }
     }
   }
-  const auto temp_law_forbidden = [&](const char* why) {
+  const auto temp_law_forbidden = [&](const std::string& why) {
     if (has_ea || has_vtf) {
       diags.add(e.src, e.path, fmt::format("a temperature law cannot be combined with {}", why));
       ok = false;
@@ -226,13 +364,18 @@ bool build(const Entry& e, const KeySpec& spec, DiagnosticList& diags, Property&
       out = Property::of(make_polynomial(c), law);
     } else if (shape == "table") {
       const YAML::Node t = n["table"];
+      if (t.IsMap() && t["T"] && t[var]) {
+        temp_law_forbidden(fmt::format("a 2-D table in T and {} (it holds the T dependence)", var));
+        if (!ok) return false;
+        return build_table2d(e, spec, t, method, diags, out);
+      }
       const bool in_T = t.IsMap() && bool(t["T"]);
       const std::string x_name = in_T ? "T" : var;
       if (!t.IsMap() || !t[x_name] || !t["values"] || t.size() != 2) {
         diags.add(node_source(t, file), e.path + ".table",
                   fmt::format("expected table: {{{}: [...], values: [...]}} (or T: [...] for a "
-                              "table in temperature)",
-                              var));
+                              "table in temperature, or both T and {} for a 2-D table)",
+                              var, var));
         return false;
       }
       std::vector<double> x, y;

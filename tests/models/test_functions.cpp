@@ -373,3 +373,108 @@ TEST_CASE("Property::bind for each kind") {
                          doctest::Contains("Tx"), std::invalid_argument);
   }
 }
+
+TEST_CASE("Property::table2d: ln(value) against 1/T per column, then a table in x") {
+  const std::vector<double> T{243.15, 263.15, 293.15, 323.15, 353.15};  // K
+  const std::vector<double> x{500.0, 1000.0, 1500.0};                   // mol/m^3
+  const std::vector<std::vector<double>> v{{1.0e-3, 1.45e-3, 1.2e-3},
+                                           {5.0e-3, 7.0e-3, 6.0e-3},
+                                           {2.0e-2, 3.3e-2, 2.8e-2},
+                                           {5.0e-2, 8.0e-2, 7.0e-2},
+                                           {9.0e-2, 1.4e-1, 1.25e-1}};  // S/m
+
+  SUBCASE("reproduces the grid at grid temperatures and grid points") {
+    const Property p = Property::table2d(T, x, v);
+    CHECK(p.depends_on_x());
+    for (std::size_t i = 0; i < T.size(); ++i) {
+      const Fn1DPtr f = p.bind(T[i]);
+      for (std::size_t j = 0; j < x.size(); ++j) {
+        CAPTURE(i);
+        CAPTURE(j);
+        CHECK(f->eval(x[j]).v == doctest::Approx(v[i][j]).epsilon(1e-12).scale(0));
+      }
+    }
+    // pchip in x by default: between two columns, no overshoot of the column values.
+    const double mid = p.bind(293.15)->eval(1250.0).v;
+    CHECK(mid <= 3.3e-2);
+    CHECK(mid >= 2.8e-2);
+    CHECK(p.describe() ==
+          "2-D table of 5 temperatures x 3 points: ln(value) pchip in 1/T for T in [243.15, "
+          "353.15] K, pchip in x on [500, 1500]");
+  }
+
+  SUBCASE("between two rows ln(value) is linear in 1/T, and so is it beyond them") {
+    // Two rows: pchip in 1/T on two points is the straight line in 1/T, extended with its slope.
+    const std::vector<double> T2{260.0, 320.0};
+    const std::vector<double> x2{500.0, 1000.0, 2000.0};
+    const std::vector<std::vector<double>> v2{{0.01, 0.02, 0.015}, {0.05, 0.12, 0.09}};
+    const Property p = Property::table2d(T2, x2, v2, Interp::linear);
+    auto by_hand = [&](std::size_t j, double t) {
+      const double w = (1.0 / t - 1.0 / T2[0]) / (1.0 / T2[1] - 1.0 / T2[0]);
+      return std::exp(std::log(v2[0][j]) + w * (std::log(v2[1][j]) - std::log(v2[0][j])));
+    };
+    for (double t : {275.0, 290.0, 311.0, 240.0, 350.0}) {
+      const Fn1DPtr f = p.bind(t);
+      for (std::size_t j = 0; j < x2.size(); ++j) {
+        CAPTURE(t);
+        CAPTURE(j);
+        CHECK(f->eval(x2[j]).v == doctest::Approx(by_hand(j, t)).epsilon(1e-12).scale(0));
+      }
+      // Linear in x between the interpolated columns, with that slope.
+      const double c0 = by_hand(1, t), c1 = by_hand(2, t);
+      CHECK(f->eval(1250.0).v == doctest::Approx(c0 + 0.25 * (c1 - c0)).epsilon(1e-12).scale(0));
+      CHECK(f->eval(1250.0).dv == doctest::Approx((c1 - c0) / 1000.0).epsilon(1e-12).scale(0));
+    }
+    // The hand computation is far from a straight line in T, so the check above discriminates.
+    const double linear_in_T = 0.01 + (290.0 - 260.0) / 60.0 * (0.05 - 0.01);
+    CHECK(by_hand(0, 290.0) != doctest::Approx(linear_in_T).epsilon(1e-3).scale(0));
+  }
+
+  SUBCASE("the bound function's slope in x matches a finite difference") {
+    for (Interp method : {Interp::pchip, Interp::spline, Interp::linear}) {
+      const Property p = Property::table2d(T, x, v, method);
+      for (double t : {250.0, 293.15, 300.0, 340.0}) {
+        const Fn1DPtr f = p.bind(t);
+        for (double c : {400.0, 620.0, 999.0, 1234.5, 1490.0, 1700.0}) {
+          CAPTURE(t);
+          CAPTURE(c);
+          // Slopes are ~1e-5 S/m per mol/m^3: scale the tolerance to them, not to 1.
+          CHECK(f->eval(c).dv == doctest::Approx(fd_slope(*f, c, 1e-3)).epsilon(1e-6).scale(1e-5));
+        }
+      }
+    }
+  }
+
+  SUBCASE("bad inputs name the offending entry") {
+    CHECK_THROWS_WITH_AS(Property::table2d({300.0, 290.0}, x, {v[0], v[1]}),
+                         doctest::Contains("T must be strictly increasing, but T[1] = 290 K"),
+                         std::invalid_argument);
+    CHECK_THROWS_WITH_AS(Property::table2d({290.0, 300.0}, {500.0, 500.0, 1500.0}, {v[0], v[1]}),
+                         doctest::Contains("x must be strictly increasing, but x[1] = 500"),
+                         std::invalid_argument);
+    CHECK_THROWS_WITH_AS(Property::table2d({300.0}, x, {v[0]}),
+                         doctest::Contains("needs at least 2 points in T, got 1"),
+                         std::invalid_argument);
+    CHECK_THROWS_WITH_AS(Property::table2d({290.0, 300.0}, {500.0}, {{1.0}, {2.0}}),
+                         doctest::Contains("needs at least 2 points in x, got 1"),
+                         std::invalid_argument);
+    CHECK_THROWS_WITH_AS(Property::table2d({-10.0, 300.0}, x, {v[0], v[1]}),
+                         doctest::Contains("T[0] = -10 K is not a positive temperature"),
+                         std::invalid_argument);
+    CHECK_THROWS_WITH_AS(Property::table2d(T, x, {v[0], v[1]}),
+                         doctest::Contains("values has 2 rows but T has 5 points"),
+                         std::invalid_argument);
+    CHECK_THROWS_WITH_AS(Property::table2d({290.0, 300.0}, x, {v[0], {1.0, 2.0}}),
+                         doctest::Contains("row 1 (T = 300 K) has 2 values but x has 3 points"),
+                         std::invalid_argument);
+    CHECK_THROWS_WITH_AS(Property::table2d({290.0, 300.0}, x, {v[0], {1.0, 2.0, 0.0}}),
+                         doctest::Contains("values[1][2] = 0 (T = 300 K, x = 1500) must be "
+                                           "positive"),
+                         std::invalid_argument);
+    CHECK_THROWS_WITH_AS(Property::table2d({290.0, 300.0}, x, {v[0], {1.0, -2.0, std::nan("")}}),
+                         doctest::Contains("values[1][1] = -2"), std::invalid_argument);
+    const Property p = Property::table2d(T, x, v);
+    CHECK_THROWS_AS(p.bind(0.0), std::domain_error);
+    CHECK_THROWS_AS(p.bind(std::nan("")), std::domain_error);
+  }
+}

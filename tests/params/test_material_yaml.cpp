@@ -269,3 +269,206 @@ TEST_CASE("all function errors of a file come together") {
     CHECK(e.diagnostics().size() == 3);
   }
 }
+
+namespace {
+
+// The example: a 2-D table in T and c_e, every entry with its unit. Row k (1-based) may
+// be replaced by another line.
+std::string table2d_values(std::size_t k = 0, const std::string& line = "") {
+  const char* const rows[] = {"      - [1.0e-5 S/cm, 1.45e-5 S/cm, 1.2e-5 S/cm]\n",
+                              "      - [5.0e-5 S/cm, 7.0e-5 S/cm, 6.0e-5 S/cm]\n",
+                              "      - [2.0e-4 S/cm, 3.3e-4 S/cm, 2.8e-4 S/cm]\n",
+                              "      - [5.0e-4 S/cm, 8.0e-4 S/cm, 7.0e-4 S/cm]\n",
+                              "      - [9.0e-4 S/cm, 1.4e-3 S/cm, 1.25e-3 S/cm]\n"};
+  std::string s = "      values:\n";
+  for (std::size_t i = 0; i < 5; ++i) s += i + 1 == k ? line : rows[i];
+  return s;
+}
+const std::string table2d_axes =
+    "    table:\n"
+    "      T: [-30 degC, -10 degC, 20 degC, 50 degC, 80 degC]\n"
+    "      c_e: [500 mol/m3, 1000 mol/m3, 1500 mol/m3]\n";
+
+// The same table in SI, built directly.
+Property table2d_si(cascade::Interp method = cascade::Interp::pchip) {
+  return Property::table2d({243.15, 263.15, 293.15, 323.15, 353.15}, {500, 1000, 1500},
+                           {{1.0e-3, 1.45e-3, 1.2e-3},
+                            {5.0e-3, 7.0e-3, 6.0e-3},
+                            {2.0e-2, 3.3e-2, 2.8e-2},
+                            {5.0e-2, 8.0e-2, 7.0e-2},
+                            {9.0e-2, 1.4e-1, 1.25e-1}},
+                           method);
+}
+
+doctest::Approx rel(double v) {
+  return doctest::Approx(v).epsilon(1e-12).scale(0);
+}
+
+}  // namespace
+
+TEST_CASE("2-D table in T and c_e, with units on every entry") {
+  SUBCASE("the grid, in SI, one row per temperature") {
+    const Property p = conductivity(table2d_axes + table2d_values() + "    interpolation: pchip\n");
+    CHECK(p.depends_on_x());
+    CHECK(at(p, 500, 243.15) == rel(1.0e-3));
+    CHECK(at(p, 1000, 243.15) == rel(1.45e-3));
+    CHECK(at(p, 1500, 263.15) == rel(6.0e-3));
+    CHECK(at(p, 1000, 293.15) == rel(3.3e-2));
+    CHECK(at(p, 500, 353.15) == rel(9.0e-2));
+    CHECK(at(p, 1500, 353.15) == rel(1.25e-1));
+    // Between rows and columns, and beyond the table, it is the SI table's function.
+    const Property q = table2d_si();
+    for (double T : {230.0, 250.0, 298.15, 340.0, 370.0}) {
+      for (double c : {300.0, 750.0, 1000.0, 1321.0, 1800.0}) {
+        CAPTURE(T);
+        CAPTURE(c);
+        CHECK(at(p, c, T) == rel(at(q, c, T)));
+        // Slopes are ~1e-5 S/m per mol/m^3 (0 at pchip's extrema): tolerance scaled to that.
+        CHECK(p.bind(T)->eval(c).dv ==
+              doctest::Approx(q.bind(T)->eval(c).dv).epsilon(1e-12).scale(1e-5));
+      }
+    }
+  }
+  SUBCASE("interpolation applies to c_e; other units and bare SI numbers read alike") {
+    const Property p = conductivity(
+        "    table:\n"
+        "      T: [243.15, 263.15 K, 20 degC, 323.15 K, 80 degC]\n"
+        "      c_e: [0.5 mol/L, 1 M, 1500]\n" +
+        table2d_values(1, "      - [0.01 mS/cm, 1.45e-3 S/m, 1.2e-5 S/cm]\n") +
+        "    interpolation: linear\n");
+    const Property q = table2d_si(cascade::Interp::linear);
+    CHECK(at(p, 750, 293.15) == rel(0.5 * (2.0e-2 + 3.3e-2)));
+    for (double T : {250.0, 300.0}) {
+      for (double c : {600.0, 1400.0}) {
+        CHECK(at(p, c, T) == rel(at(q, c, T)));
+      }
+    }
+  }
+  SUBCASE("in sto for a cathode property") {
+    const Property p = cascade::material_function(
+        load_text("cathode:\n  diffusivity:\n    table:\n"
+                  "      T: [0 degC, 50 degC]\n      sto: [0.2, 0.6, 1]\n"
+                  "      values: [[1e-15 m2/s, 2e-15 m2/s, 1e-15 m2/s],\n"
+                  "               [4e-15 m2/s, 8e-15 m2/s, 4e-15 m2/s]]\n"),
+        "cathode.diffusivity");
+    CHECK(at(p, 0.6, 273.15) == rel(2e-15));
+    CHECK(at(p, 0.2, 323.15) == rel(4e-15));
+  }
+}
+
+TEST_CASE("errors: 2-D tables") {
+  const std::string values = table2d_values();
+  // Lines of the text: 1 electrolyte, 2 conductivity, 3 table, 4 T, 5 c_e, 6 values, 7.. rows.
+  SUBCASE("a row of the wrong length, at its line") {
+    const std::string bad = table2d_values(2, "      - [5.0e-5 S/cm, 7.0e-5 S/cm]\n");
+    CHECK_THROWS_WITH_AS(conductivity(table2d_axes + bad),
+                         doctest::Contains("fn.yaml:8:9: error: [electrolyte.conductivity.table."
+                                           "values] row 2 (T = -10 degC) has 2 entries but c_e "
+                                           "has 3"),
+                         InputError);
+  }
+  SUBCASE("rows that are not one per temperature") {
+    CHECK_THROWS_WITH_AS(
+        conductivity(table2d_axes + table2d_values(5, "")),
+        doctest::Contains("values has 4 rows but T has 5 entries (one row per temperature)"),
+        InputError);
+    CHECK_THROWS_WITH_AS(conductivity("    table: {T: [0 degC, 20 degC], c_e: [500, 1000],\n"
+                                      "            values: [1 S/m, 2 S/m]}\n"),
+                         doctest::Contains("row 1 (T = 0 degC) must be a list of 2 values, one "
+                                           "per c_e"),
+                         InputError);
+  }
+  SUBCASE("axes that do not increase") {
+    CHECK_THROWS_WITH_AS(
+        conductivity("    table:\n      T: [-30 degC, 20 degC, -10 degC, 50 degC, 80 degC]\n"
+                     "      c_e: [500 mol/m3, 1000 mol/m3, 1500 mol/m3]\n" +
+                     values),
+        doctest::Contains("fn.yaml:4:30: error: [electrolyte.conductivity.table.T] T must "
+                          "increase strictly; entry 3 ('-10 degC') does not exceed entry 2 "
+                          "('20 degC')"),
+        InputError);
+    CHECK_THROWS_WITH_AS(
+        conductivity("    table:\n      T: [-30 degC, -10 degC, 20 degC, 50 degC, 80 degC]\n"
+                     "      c_e: [500 mol/m3, 1 mol/L, 1000 mol/m3]\n" +
+                     values),
+        doctest::Contains("[electrolyte.conductivity.table.c_e] c_e must increase strictly; "
+                          "entry 3 ('1000 mol/m3') does not exceed entry 2 ('1 mol/L')"),
+        InputError);
+    CHECK_THROWS_WITH_AS(conductivity("    table: {T: [20 degC], c_e: [500, 1000], values: "
+                                      "[[1 S/m, 2 S/m]]}\n"),
+                         doctest::Contains("electrolyte.conductivity.table.T must be a list of "
+                                           "at least two values (a temperature each)"),
+                         InputError);
+  }
+  SUBCASE("wrong units, in each part") {
+    CHECK_THROWS_WITH_AS(
+        conductivity("    table:\n      T: [-30 degC, -10 degC, 20 mol/m3, 50 degC, 80 degC]\n"
+                     "      c_e: [500 mol/m3, 1000 mol/m3, 1500 mol/m3]\n" +
+                     values),
+        doctest::Contains("[electrolyte.conductivity.table.T] T entry 3: '20 mol/m3' has unit "
+                          "mol/m3"),
+        InputError);
+    CHECK_THROWS_WITH_AS(
+        conductivity("    table:\n      T: [-30 degC, -10 degC, 20 degC, 50 degC, 80 degC]\n"
+                     "      c_e: [500 mol/m3, 1000 S/cm, 1500 mol/m3]\n" +
+                     values),
+        doctest::Contains("c_e entry 2: '1000 S/cm' has unit S/cm"), InputError);
+    CHECK_THROWS_WITH_AS(
+        conductivity(table2d_axes +
+                     table2d_values(1, "      - [1.0e-5 S/cm, 1.45e-5 V, 1.2e-5 S/cm]\n")),
+        doctest::Contains("fn.yaml:7:23: error: [electrolyte.conductivity.table.values] row 1 (T "
+                          "= -30 degC), column 2 (c_e = 1000 mol/m3): '1.45e-5 V' has unit V"),
+        InputError);
+    CHECK_THROWS_WITH_AS(
+        conductivity(table2d_axes +
+                     table2d_values(1, "      - [1.0e-5 S/cm, 1.45e-5 V, 1.2e-5 S/cm]\n")),
+        doctest::Contains("expected a conductivity"), InputError);
+    CHECK_THROWS_WITH_AS(conductivity("    table: {T: [0 degC, 20 degC], c_e: [500, 1000],\n"
+                                      "            values: [[1 S/m, 2 S/m], [1 S/m, 25 C]]}\n"),
+                         doctest::Contains("row 2 (T = 20 degC), column 2 (c_e = 1000)"),
+                         InputError);
+  }
+  SUBCASE("values must be positive: ln(value) is interpolated") {
+    CHECK_THROWS_WITH_AS(
+        conductivity(table2d_axes +
+                     table2d_values(3, "      - [0 S/cm, 3.3e-4 S/cm, 2.8e-4 S/cm]\n")),
+        doctest::Contains("fn.yaml:9:10: error: [electrolyte.conductivity.table.values] row 3 (T "
+                          "= 20 degC), column 1 (c_e = 500 mol/m3): '0 S/cm' must be > 0"),
+        InputError);
+    CHECK_THROWS_WITH_AS(conductivity("    table: {T: [0 degC, 20 degC], c_e: [500, 1000],\n"
+                                      "            values: [[1 S/m, -2 S/m], [1 S/m, 2 S/m]]}\n"),
+                         doctest::Contains("row 1 (T = 0 degC), column 2 (c_e = 1000): '-2 S/m' "
+                                           "must be > 0"),
+                         InputError);
+  }
+  SUBCASE("temperatures above absolute zero") {
+    CHECK_THROWS_WITH_AS(conductivity("    table: {T: [-300 degC, 20 degC], c_e: [500, 1000],\n"
+                                      "            values: [[1 S/m, 2 S/m], [1 S/m, 2 S/m]]}\n"),
+                         doctest::Contains("T entry 1: '-300 degC' is not above absolute zero"),
+                         InputError);
+  }
+  SUBCASE("no temperature law, no stray keys, values required") {
+    CHECK_THROWS_WITH_AS(conductivity(table2d_axes + values +
+                                      "    activation_energy: 10 kJ/mol\n"
+                                      "    reference_temperature: 25 degC\n"),
+                         doctest::Contains("a temperature law cannot be combined with a 2-D "
+                                           "table in T and c_e"),
+                         InputError);
+    CHECK_THROWS_WITH_AS(conductivity(table2d_axes + values + "      sto: [0, 1]\n"),
+                         doctest::Contains("[electrolyte.conductivity.table.sto] unknown key "
+                                           "'sto' in a 2-D table; expected T, c_e and values"),
+                         InputError);
+    CHECK_THROWS_WITH_AS(conductivity(table2d_axes), doctest::Contains("a 2-D table needs values"),
+                         InputError);
+  }
+  SUBCASE("all problems of one table come together") {
+    try {
+      conductivity(
+          "    table: {T: [0 degC, 20 degC], c_e: [500, 1000],\n"
+          "            values: [[1 V, 2 S/m], [0 S/m, 2 S/m, 3 S/m]]}\n");
+      FAIL_CHECK("no InputError thrown");
+    } catch (const InputError& e) {
+      CHECK(e.diagnostics().size() == 2);
+    }
+  }
+}
