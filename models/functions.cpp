@@ -702,6 +702,16 @@ Property Property::expression(std::string expr, std::string var, double lo, doub
   Property p;
   p.kind_ = Kind::expression;
   p.uses_x_ = compiled.uses_var();
+  {
+    // Does the expression mention T? Parse it once more with T as a variable and ask.
+    mu::Parser probe;
+    double x = 0, T = 298.15;
+    probe.DefineVar(p.var_.empty() ? var : p.var_, &x);
+    probe.DefineVar("T", &T);
+    probe.SetExpr(expr);
+    for (const auto& used : probe.GetUsedVar()) p.uses_T_ = p.uses_T_ || used.first == "T";
+  }
+  p.cache_ = std::make_shared<BindCache>();
   p.expr_ = std::move(expr);
   p.var_ = std::move(var);
   p.lo_ = lo;
@@ -791,7 +801,11 @@ Fn1DPtr Property::bind(double T) const {
     throw std::domain_error(
         fmt::format("expression '{}': T = {} K is not a temperature", expr_, T));
   }
-  return make_expression(expr_, var_, lo_, hi_, {{"T", T}});
+  const std::lock_guard<std::mutex> lock(cache_->mutex);
+  if (cache_->fn && (cache_->T == T || !uses_T_)) return cache_->fn;
+  cache_->fn = make_expression(expr_, var_, lo_, hi_, {{"T", T}});
+  cache_->T = T;
+  return cache_->fn;
 }
 
 bool Property::depends_on_x() const {

@@ -9,6 +9,7 @@
 // derivative feeds the analytic Jacobian and must agree with the value's own representation.
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -122,6 +123,15 @@ class Property {
   std::string expr_, var_;  // Kind::expression
   double lo_ = 0, hi_ = 0;  // tabulation range of var (its SI unit)
   bool uses_x_ = false;     // Kind::expression: the expression mentions var
+  bool uses_T_ = false;     // Kind::expression: the expression mentions T
+  // Tabulating an expression takes milliseconds; copies of a Property (one per simulated cell in
+  // a sweep) share the last tabulation, reused when T is the same or the expression ignores T.
+  struct BindCache {
+    std::mutex mutex;
+    double T = -1;
+    Fn1DPtr fn;
+  };
+  std::shared_ptr<BindCache> cache_;
   // Kind::table2d: the grid, and per column j the pchip of ln(values[.][j]) against increasing 1/T.
   std::vector<double> T2_, x2_;  // K, the variable's SI unit
   std::vector<Fn1DPtr> ln_columns_;

@@ -478,3 +478,18 @@ TEST_CASE("Property::table2d: ln(value) against 1/T per column, then a table in 
     CHECK_THROWS_AS(p.bind(std::nan("")), std::domain_error);
   }
 }
+
+TEST_CASE("an expression's tabulation is shared by copies and redone only when T matters") {
+  using namespace cascade;
+  const Property sto_only = Property::expression("4.2 - 0.5*sto", "sto", 0.0, 1.0);
+  const Property copy = sto_only;  // e.g. one cell per sweep point
+  const Fn1DPtr a = sto_only.bind(298.15);
+  CHECK(copy.bind(310.0).get() == a.get());  // T does not appear: one tabulation serves all
+  const Property in_T = Property::expression("1e-3*T*c_e", "c_e", 0.0, 2000.0);
+  const Fn1DPtr b = in_T.bind(300.0);
+  CHECK(in_T.bind(300.0).get() == b.get());
+  const Fn1DPtr c = in_T.bind(330.0);
+  CHECK(c.get() != b.get());
+  CHECK(c->eval(1000.0).v == doctest::Approx(330.0).epsilon(1e-9));
+  CHECK(b->eval(1000.0).v == doctest::Approx(300.0).epsilon(1e-9));
+}
