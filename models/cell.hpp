@@ -184,6 +184,7 @@ class Cell : public solver::DaeSystem {
 
   std::vector<std::pair<int, int>> pattern_;
   mutable std::vector<ElectrolyteCell> ec_;
+  mutable std::vector<Face> faces_;
   mutable std::vector<double> ds_shell_, dds_shell_;
 };
 

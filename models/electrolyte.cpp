@@ -31,6 +31,9 @@ void Cell::electrolyte_residual(const double* y, const double* yp, double* r) co
 // i_e0 for e = 0.
 void Cell::electrolyte_jacobian(double cj, const double* y, solver::JacobianSink& jac) const {
   const int ne = nm_ + nc_;
+  // each interior face enters two cells' rows: evaluate it once
+  faces_.resize(ne);
+  for (int e = 1; e < ne; ++e) faces_[e] = face(e, y);
   for (int e = 0; e < ne; ++e) {
     const int rc = i_c_e(e), rp = i_phi_e(e);
     jac.add(rc, rc, cj * eps_[e] * dx_[e]);
@@ -39,7 +42,7 @@ void Cell::electrolyte_jacobian(double cj, const double* y, solver::JacobianSink
       jac.add(rp, i_i_e0(), -1.0);
     } else {
       // minus the left face
-      const Face f = face(e, y);
+      const Face& f = faces_[e];
       jac.add(rc, i_c_e(e - 1), -f.dN_cL);
       jac.add(rc, i_c_e(e), -f.dN_cR);
       jac.add(rc, i_phi_e(e - 1), -f.dN_pL);
@@ -50,7 +53,7 @@ void Cell::electrolyte_jacobian(double cj, const double* y, solver::JacobianSink
       jac.add(rp, i_phi_e(e), -f.di_pR);
     }
     if (e + 1 < ne) {
-      const Face f = face(e + 1, y);
+      const Face& f = faces_[e + 1];
       jac.add(rc, i_c_e(e), f.dN_cL);
       jac.add(rc, i_c_e(e + 1), f.dN_cR);
       jac.add(rc, i_phi_e(e), f.dN_pL);

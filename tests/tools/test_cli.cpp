@@ -230,3 +230,53 @@ TEST_CASE("--help works for the command and each subcommand") {
   CHECK(none.exited);
   CHECK(none.status != 0);
 }
+
+TEST_CASE("cascade bench prints median lines, one named for the 1C discharge") {
+  const Result r = cascade("bench -n 3 --root " + quoted(root));
+  REQUIRE(r.exited);
+  CHECK(r.status == 0);
+  bool found = false;
+  std::istringstream lines(r.output);
+  for (std::string line; std::getline(lines, line);) {
+    CHECK(line.find(": ") != std::string::npos);  // "name: value unit"
+    if (line.find("1C discharge") != std::string::npos && line.find(" ms") != std::string::npos) found = true;
+  }
+  CHECK(found);
+}
+
+TEST_CASE("output thinning keeps every step's first and last rows, and the breakdown adds up in the CSV") {
+  const TempDir out;
+  const Result r = cascade("run " + quoted(reference) + " -o " + quoted(out.path) + small_mesh +
+                           " --set 'output.timeseries=every 5 min'");
+  REQUIRE(r.status == 0);
+  std::istringstream csv(read(out.path / "timeseries.csv"));
+  std::string header;
+  std::getline(csv, header);
+  std::vector<std::string> names;
+  {
+    std::istringstream h(header);
+    for (std::string n; std::getline(h, n, ',');) names.push_back(n);
+  }
+  const auto col = [&](const std::string& n) {
+    return static_cast<std::size_t>(std::find(names.begin(), names.end(), n) - names.begin());
+  };
+  const std::vector<std::string> parts{"ocv_V", "eta_cathode_V", "cei_ohmic_V", "electrolyte_ohmic_V",
+                                       "electrolyte_concentration_V", "sei_ohmic_V", "eta_anode_V",
+                                       "solid_ohmic_V", "contact_ohmic_V"};
+  for (const auto& p : parts) REQUIRE(col(p) < names.size());
+  std::vector<double> t;
+  for (std::string line; std::getline(csv, line);) {
+    std::vector<double> v;
+    std::istringstream s(line);
+    for (std::string x; std::getline(s, x, ',');) v.push_back(std::stod(x));
+    double sum = 0;
+    for (const auto& p : parts) sum += v[col(p)];
+    CHECK(std::abs(sum - v[col("voltage_V")]) < 5e-8);  // printed to 1e-9 V per term
+    t.push_back(v[col("time_s")]);
+  }
+  // about one row per 5 minutes of a ~1 h discharge, plus the first and the last
+  CHECK(t.size() >= 12);
+  CHECK(t.size() <= 15);
+  CHECK(t.front() == 0.0);
+  CHECK(t.back() > 3400);
+}
