@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 #include <ida/ida.h>
 #include <nvector/nvector_serial.h>
+#include <sundials/sundials_linearsolver.h>
+#include <sundials/sundials_matrix.h>
 #include <sunlinsol/sunlinsol_band.h>
 #include <sunlinsol/sunlinsol_klu.h>
 #include <sunmatrix/sunmatrix_band.h>
@@ -19,6 +21,8 @@
 #include <sundials/sundials_context.hpp>
 #include <type_traits>
 #include <utility>
+
+#include "solver/band_lu.hpp"
 
 namespace cascade::solver {
 
@@ -68,20 +72,388 @@ std::string safe_describe(const DaeSystem& sys, int index) {
   }
 }
 
+// ---- vector operations -------------------------------------------------------------------
+// Debian's SUNDIALS 6.4.1 is built without optimisation: its serial vector kernels spend ~20
+// instructions per element (N_VWSqrSumLocal_Serial alone was 5-13 % of a run, from IDA's own
+// norms: Newton convergence and error tests, ~5 per step). These replace the kernels IDA uses, on
+// the template vector before anything is cloned from it (clones copy the operation table). Each
+// is the same arithmetic as nvector_serial.c, case analysis included, in the same order (so the
+// same results bit for bit), except the weighted sums of squares; see there.
+namespace fast_vector {
+
+inline sunindextype length(N_Vector v) {
+  return NV_LENGTH_S(v);
+}
+inline double* data(N_Vector v) {
+  return NV_DATA_S(v);
+}
+
+// y += a x
+void axpy(double a, const double* x, double* y, sunindextype n) {
+  if (a == 1.0) {
+    for (sunindextype i = 0; i < n; ++i) y[i] += x[i];
+  } else if (a == -1.0) {
+    for (sunindextype i = 0; i < n; ++i) y[i] -= x[i];
+  } else {
+    for (sunindextype i = 0; i < n; ++i) y[i] += a * x[i];
+  }
+}
+
+void linear_sum(double a, N_Vector x, double b, N_Vector y, N_Vector z) {
+  const sunindextype n = length(x);
+  const double* xd = data(x);
+  const double* yd = data(y);
+  double* zd = data(z);
+  if (b == 1.0 && z == y) return axpy(a, xd, data(y), n);
+  if (a == 1.0 && z == x) return axpy(b, yd, data(x), n);
+  if (a == 1.0 && b == 1.0) {
+    for (sunindextype i = 0; i < n; ++i) zd[i] = xd[i] + yd[i];
+    return;
+  }
+  bool test = a == 1.0 && b == -1.0;
+  if (test || (a == -1.0 && b == 1.0)) {  // z = v2 - v1
+    const double* v1 = test ? yd : xd;
+    const double* v2 = test ? xd : yd;
+    for (sunindextype i = 0; i < n; ++i) zd[i] = v2[i] - v1[i];
+    return;
+  }
+  test = a == 1.0;
+  if (test || b == 1.0) {  // z = c v1 + v2
+    const double c = test ? b : a;
+    const double* v1 = test ? yd : xd;
+    const double* v2 = test ? xd : yd;
+    for (sunindextype i = 0; i < n; ++i) zd[i] = (c * v1[i]) + v2[i];
+    return;
+  }
+  test = a == -1.0;
+  if (test || b == -1.0) {  // z = c v1 - v2
+    const double c = test ? b : a;
+    const double* v1 = test ? yd : xd;
+    const double* v2 = test ? xd : yd;
+    for (sunindextype i = 0; i < n; ++i) zd[i] = (c * v1[i]) - v2[i];
+    return;
+  }
+  if (a == b) {
+    for (sunindextype i = 0; i < n; ++i) zd[i] = a * (xd[i] + yd[i]);
+    return;
+  }
+  if (a == -b) {
+    for (sunindextype i = 0; i < n; ++i) zd[i] = a * (xd[i] - yd[i]);
+    return;
+  }
+  for (sunindextype i = 0; i < n; ++i) zd[i] = (a * xd[i]) + (b * yd[i]);
+}
+
+void constant(double c, N_Vector z) {
+  std::fill(data(z), data(z) + length(z), c);
+}
+
+void prod(N_Vector x, N_Vector y, N_Vector z) {
+  const double* xd = data(x);
+  const double* yd = data(y);
+  double* zd = data(z);
+  for (sunindextype i = 0, n = length(x); i < n; ++i) zd[i] = xd[i] * yd[i];
+}
+
+void div(N_Vector x, N_Vector y, N_Vector z) {
+  const double* xd = data(x);
+  const double* yd = data(y);
+  double* zd = data(z);
+  for (sunindextype i = 0, n = length(x); i < n; ++i) zd[i] = xd[i] / yd[i];
+}
+
+void scale(double c, N_Vector x, N_Vector z) {
+  const sunindextype n = length(x);
+  const double* xd = data(x);
+  double* zd = data(z);
+  if (z == x) {
+    for (sunindextype i = 0; i < n; ++i) zd[i] *= c;
+  } else if (c == 1.0) {
+    std::copy(xd, xd + n, zd);
+  } else if (c == -1.0) {
+    for (sunindextype i = 0; i < n; ++i) zd[i] = -xd[i];
+  } else {
+    for (sunindextype i = 0; i < n; ++i) zd[i] = c * xd[i];
+  }
+}
+
+void abs(N_Vector x, N_Vector z) {
+  const double* xd = data(x);
+  double* zd = data(z);
+  for (sunindextype i = 0, n = length(x); i < n; ++i) zd[i] = std::abs(xd[i]);
+}
+
+void inv(N_Vector x, N_Vector z) {
+  const double* xd = data(x);
+  double* zd = data(z);
+  for (sunindextype i = 0, n = length(x); i < n; ++i) zd[i] = 1.0 / xd[i];
+}
+
+void add_const(N_Vector x, double b, N_Vector z) {
+  const double* xd = data(x);
+  double* zd = data(z);
+  for (sunindextype i = 0, n = length(x); i < n; ++i) zd[i] = xd[i] + b;
+}
+
+// The dot product and max norm keep the library's sequential order. The weighted sums of squares
+// behind IDA's WRMS norms (~5 per step, in the Newton and error tests) use four partial sums
+// instead: a sequential sum waits for each addition in turn (167 ns against 50 ns for n = 327).
+// This is the one kernel whose rounding differs from nvector_serial.c, in the last bits of a norm.
+double dot(N_Vector x, N_Vector y) {
+  const double* xd = data(x);
+  const double* yd = data(y);
+  double sum = 0.0;
+  for (sunindextype i = 0, n = length(x); i < n; ++i) sum += xd[i] * yd[i];
+  return sum;
+}
+
+double max_norm(N_Vector x) {
+  const double* xd = data(x);
+  double max = 0.0;
+  for (sunindextype i = 0, n = length(x); i < n; ++i) {
+    if (std::abs(xd[i]) > max) max = std::abs(xd[i]);
+  }
+  return max;
+}
+
+double weighted_square_sum(N_Vector x, N_Vector w) {
+  const double* xd = data(x);
+  const double* wd = data(w);
+  const sunindextype n = length(x);
+  double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+  sunindextype i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const double p0 = xd[i] * wd[i];
+    const double p1 = xd[i + 1] * wd[i + 1];
+    const double p2 = xd[i + 2] * wd[i + 2];
+    const double p3 = xd[i + 3] * wd[i + 3];
+    s0 += p0 * p0;
+    s1 += p1 * p1;
+    s2 += p2 * p2;
+    s3 += p3 * p3;
+  }
+  for (; i < n; ++i) {
+    const double p = xd[i] * wd[i];
+    s0 += p * p;
+  }
+  return (s0 + s1) + (s2 + s3);
+}
+
+double weighted_square_sum_mask(N_Vector x, N_Vector w, N_Vector id) {
+  const double* xd = data(x);
+  const double* wd = data(w);
+  const double* idd = data(id);
+  const sunindextype n = length(x);
+  double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+  sunindextype i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const double p0 = idd[i] > 0.0 ? xd[i] * wd[i] : 0.0;
+    const double p1 = idd[i + 1] > 0.0 ? xd[i + 1] * wd[i + 1] : 0.0;
+    const double p2 = idd[i + 2] > 0.0 ? xd[i + 2] * wd[i + 2] : 0.0;
+    const double p3 = idd[i + 3] > 0.0 ? xd[i + 3] * wd[i + 3] : 0.0;
+    s0 += p0 * p0;
+    s1 += p1 * p1;
+    s2 += p2 * p2;
+    s3 += p3 * p3;
+  }
+  for (; i < n; ++i) {
+    const double p = idd[i] > 0.0 ? xd[i] * wd[i] : 0.0;
+    s0 += p * p;
+  }
+  return (s0 + s1) + (s2 + s3);
+}
+
+double wrms_norm(N_Vector x, N_Vector w) {
+  return std::sqrt(weighted_square_sum(x, w) / static_cast<double>(length(x)));
+}
+
+double wrms_norm_mask(N_Vector x, N_Vector w, N_Vector id) {
+  return std::sqrt(weighted_square_sum_mask(x, w, id) / static_cast<double>(length(x)));
+}
+
+double min(N_Vector x) {
+  const double* xd = data(x);
+  double m = xd[0];
+  for (sunindextype i = 1, n = length(x); i < n; ++i) {
+    if (xd[i] < m) m = xd[i];
+  }
+  return m;
+}
+
+// z = sum c_i X_i in one pass for N vectors (IDA's predictor and interpolation: N = order + 1 <= 6)
+// instead of the generic fallback's N passes (a scale, then z += c_i X_i one vector at a time),
+// with the same operations per element in the same order, so the same roundings.
+template <int N>
+void linear_combination_n(const double* c, N_Vector* X, N_Vector z) {
+  const double* x[N];
+  for (int i = 0; i < N; ++i) x[i] = data(X[i]);
+  double* zd = data(z);
+  for (sunindextype j = 0, n = length(z); j < n; ++j) {
+    double acc = c[0] * x[0][j];
+    for (int i = 1; i < N; ++i) acc += c[i] * x[i][j];
+    zd[j] = acc;
+  }
+}
+
+int linear_combination(int nvec, double* c, N_Vector* X, N_Vector z) {
+  // X[0] may be z (each element is read before it is written); a later X[i] may not, since the
+  // fallback would then read z as updated so far: leave such calls, and long ones, to it.
+  bool single_pass = nvec >= 2 && nvec <= 6;
+  for (int i = 1; i < nvec && single_pass; ++i) single_pass = X[i] != z;
+  switch (single_pass ? nvec : 0) {
+    case 2:
+      linear_combination_n<2>(c, X, z);
+      return 0;
+    case 3:
+      linear_combination_n<3>(c, X, z);
+      return 0;
+    case 4:
+      linear_combination_n<4>(c, X, z);
+      return 0;
+    case 5:
+      linear_combination_n<5>(c, X, z);
+      return 0;
+    case 6:
+      linear_combination_n<6>(c, X, z);
+      return 0;
+    default:
+      break;
+  }
+  scale(c[0], X[0], z);  // SUNDIALS' generic N_VLinearCombination
+  for (int i = 1; i < nvec; ++i) linear_sum(c[i], X[i], 1.0, z, z);
+  return 0;
+}
+
+// The other fused and vector-array operations stay NULL, as N_VNew_Serial leaves them: SUNDIALS'
+// generic fallbacks then call the kernels above (the library's own fused kernels would change the
+// rounding of some sums, and they are unoptimised too).
+void install(N_Vector v) {
+  N_Vector_Ops ops = v->ops;
+  ops->nvlinearsum = linear_sum;
+  ops->nvconst = constant;
+  ops->nvprod = prod;
+  ops->nvdiv = div;
+  ops->nvscale = scale;
+  ops->nvabs = abs;
+  ops->nvinv = inv;
+  ops->nvaddconst = add_const;
+  ops->nvdotprod = dot;
+  ops->nvmaxnorm = max_norm;
+  ops->nvwrmsnorm = wrms_norm;
+  ops->nvwrmsnormmask = wrms_norm_mask;
+  ops->nvmin = min;
+  ops->nvdotprodlocal = dot;
+  ops->nvmaxnormlocal = max_norm;
+  ops->nvminlocal = min;
+  ops->nvwsqrsumlocal = weighted_square_sum;
+  ops->nvwsqrsummasklocal = weighted_square_sum_mask;
+  ops->nvlinearcombination = linear_combination;
+}
+
+}  // namespace fast_vector
+
+// ---- BandLU as IDA's matrix and direct linear solver ------------------------------------------
+// IDA's direct-solver path (idaLsSetup) is: SUNMatZero(J), the Jacobian callback filling J with
+// dF/dy + cj dF/dy', SUNLinSolSetup(LS, J); each Newton iteration then calls SUNLinSolSolve and
+// scales the correction by 2 / (1 + cj/cj_setup) itself when cj has changed since the setup
+// (idaLsSolve, for every matrix-based solver). So J is a thin SUNMatrix over BandLU's storage:
+// zero() is BandLU's, the sink adds into it, setup factors it in place, solve back-substitutes.
+// (A matrix-embedded solver would not do: IDA 6.x then never calls setup, nor scales for cj.)
+
+struct BandLUSolver {
+  BandLU* lu = nullptr;
+  sunindextype last_flag = 0;  // 0, or k + 1 for a zero pivot in column k (as SUNLinSol_Band)
+  bool factored = false;       // the last setup succeeded
+  int singular_column = -1;    // the zero pivot of the latest setup, if it failed
+};
+
+BandLU& band_lu_of(SUNMatrix m) {
+  return *static_cast<BandLU*>(m->content);
+}
+BandLUSolver& band_solver_of(SUNLinearSolver s) {
+  return *static_cast<BandLUSolver*>(s->content);
+}
+
+// The SUNMatrix does not own the BandLU: destroy frees only the shell.
+SUNMatrix new_band_lu_matrix(BandLU& lu, SUNContext ctx) {
+  SUNMatrix m = not_null(SUNMatNewEmpty(ctx), "SUNMatNewEmpty");
+  m->content = &lu;
+  m->ops->getid = [](SUNMatrix) { return SUNMATRIX_CUSTOM; };
+  m->ops->destroy = [](SUNMatrix a) { SUNMatFreeEmpty(a); };
+  m->ops->zero = [](SUNMatrix a) {
+    band_lu_of(a).zero();
+    return 0;
+  };
+  return m;
+}
+
+// Setup accepts either the BandLU matrix (analytic Jacobian, already in place) or a SUNDIALS band
+// matrix that IDA filled with difference quotients (copied in first).
+int band_lu_setup(SUNLinearSolver s, SUNMatrix a) {
+  BandLUSolver& state = band_solver_of(s);
+  BandLU& lu = *state.lu;
+  if (a != nullptr && SUNMatGetID(a) == SUNMATRIX_BAND) {
+    lu.zero();
+    const int n = lu.size();
+    for (int j = 0; j < n; ++j) {
+      const double* col = SUNBandMatrix_Column(a, j);
+      const int first = std::max(0, j - lu.upper_bandwidth());
+      const int last = std::min(n - 1, j + lu.lower_bandwidth());
+      for (int i = first; i <= last; ++i) {
+        const double v = SM_COLUMN_ELEMENT_B(col, i, j);
+        if (v != 0.0) lu.add(i, j, v);
+      }
+    }
+  }
+  const int flag = lu.factor();
+  state.last_flag = flag;
+  state.factored = flag == 0;
+  state.singular_column = flag - 1;  // -1 when it worked: only the latest setup is reported
+  if (flag == 0) return SUNLS_SUCCESS;
+  return SUNLS_LUFACT_FAIL;  // positive: IDA cuts the step and tries again
+}
+
+int band_lu_solve(SUNLinearSolver s, SUNMatrix, N_Vector x, N_Vector b, sunrealtype) {
+  const BandLUSolver& state = band_solver_of(s);
+  if (!state.factored) return SUNLS_PACKAGE_FAIL_UNREC;
+  const double* bd = N_VGetArrayPointer(b);
+  double* xd = N_VGetArrayPointer(x);
+  if (xd != bd) std::copy(bd, bd + state.lu->size(), xd);
+  state.lu->solve(xd);
+  return SUNLS_SUCCESS;
+}
+
+// The SUNLinearSolver does not own its content (the Integrator does): free releases the shell.
+SUNLinearSolver new_band_lu_solver(BandLUSolver& state, SUNContext ctx) {
+  SUNLinearSolver s = not_null(SUNLinSolNewEmpty(ctx), "SUNLinSolNewEmpty");
+  s->content = &state;
+  s->ops->gettype = [](SUNLinearSolver) { return SUNLINEARSOLVER_DIRECT; };
+  s->ops->getid = [](SUNLinearSolver) { return SUNLINEARSOLVER_CUSTOM; };
+  s->ops->initialize = [](SUNLinearSolver) { return SUNLS_SUCCESS; };
+  s->ops->setup = band_lu_setup;
+  s->ops->solve = band_lu_solve;
+  s->ops->lastflag = [](SUNLinearSolver l) { return band_solver_of(l).last_flag; };
+  s->ops->free = [](SUNLinearSolver l) {
+    SUNLinSolFreeEmpty(l);
+    return SUNLS_SUCCESS;
+  };
+  return s;
+}
+
 // A JacobianSink that is told which SUNDIALS matrix to fill before each evaluation.
 class MatrixSink : public JacobianSink {
  public:
   virtual void prepare(SUNMatrix m) = 0;
 };
 
-// Band storage: column j keeps rows j-mu..j+ml around its diagonal (plus ml more above it for the
-// LU fill-in, which SUNBandMatrix reserves).
+// SUNDIALS band storage: column j keeps rows j-mu..j+ml around its diagonal (plus ml more above it
+// for the LU fill-in, which SUNBandMatrix reserves). No zeroing here: IDA has just called
+// SUNMatZero (idaLsSetup does, for every direct solver; zeroing twice was 3 % of a run).
 class BandSink final : public MatrixSink {
  public:
   BandSink(const DaeSystem& sys, int n, int ml, int mu) : sys_(sys), n_(n), ml_(ml), mu_(mu) {}
 
   void prepare(SUNMatrix m) override {
-    if (SUNMatZero(m) != 0) throw SolverError("SUNMatZero failed on the band Jacobian");
     if (m != bound_) {
       // The storage never moves, so the diagonal of each column is looked up once.
       diagonals_.resize(static_cast<std::size_t>(n_));
@@ -149,6 +521,34 @@ class SparseSink final : public MatrixSink {
   sunrealtype* data_ = nullptr;
 };
 
+// The band path's Jacobian sink writes straight into BandLU. No zeroing here: IDA has just called
+// SUNMatZero on the matrix (idaLsSetup does, for every direct solver).
+class BandLUSink final : public MatrixSink {
+ public:
+  BandLUSink(const DaeSystem& sys, BandLU& lu) : sys_(sys), lu_(lu) {}
+
+  void prepare(SUNMatrix) override {}
+
+  void add(int row, int col, double value) override {
+    if (!lu_.in_band(row, col)) out_of_band(row, col);
+    lu_.add(row, col, value);
+  }
+
+ private:
+  // Out of line, so that add() stays a leaf without a stack frame (it runs ~2000 times per
+  // Jacobian).
+  [[noreturn, gnu::noinline, gnu::cold]] void out_of_band(int row, int col) const {
+    throw SolverError(
+        fmt::format("Jacobian entry (row {}, col {}) = d[{}]/d[{}] lies outside the declared band "
+                    "(lower {}, upper {}): widen lower_bandwidth()/upper_bandwidth()",
+                    row, col, safe_describe(sys_, row), safe_describe(sys_, col),
+                    lu_.lower_bandwidth(), lu_.upper_bandwidth()));
+  }
+
+  const DaeSystem& sys_;
+  BandLU& lu_;
+};
+
 }  // namespace
 
 struct Integrator::Impl {
@@ -163,6 +563,8 @@ struct Integrator::Impl {
   // Declared in construction order: destroyed in reverse, IDA memory first and the context last.
   sundials::Context ctx;
   NVectorPtr y, yp, id, atol, scratch_a, scratch_b;
+  std::unique_ptr<BandLU> band_lu;  // LinearSolver::band: the Newton matrix and its factors
+  BandLUSolver band_solver;         // the SUNLinearSolver's content for LinearSolver::band
   MatrixPtr matrix;
   LinearSolverPtr linear_solver;
   std::unique_ptr<MatrixSink> sink;
@@ -193,6 +595,7 @@ struct Integrator::Impl {
     ida_message.clear();
     callback_error.clear();
     recoverable_error.clear();
+    band_solver.singular_column = -1;
   }
 
   void require_state(const char* what) const {
@@ -306,13 +709,14 @@ Integrator::Impl::Impl(DaeSystem& system, IntegratorOptions options)
     throw SolverError(fmt::format("max_order is {}; IDA supports 1 to 5", opts.max_order));
   }
   if (opts.linear_solver == LinearSolver::klu && !opts.use_analytic_jacobian) {
-    throw SolverError("the difference-quotient Jacobian is only available with the band solver");
+    throw SolverError("the difference-quotient Jacobian is only available with the band solvers");
   }
 
   SUNContext sunctx = ctx;
   not_null(sunctx, "SUNContext_Create");
   const auto length = static_cast<sunindextype>(n);
   y.reset(not_null(N_VNew_Serial(length, sunctx), "N_VNew_Serial"));
+  fast_vector::install(y.get());  // before any clone: IDA's vectors are all clones of y
   yp.reset(not_null(N_VClone(y.get()), "N_VClone"));
   id.reset(not_null(N_VClone(y.get()), "N_VClone"));
   scratch_a.reset(not_null(N_VClone(y.get()), "N_VClone"));
@@ -332,6 +736,22 @@ Integrator::Impl::Impl(DaeSystem& system, IntegratorOptions options)
   }
 
   if (opts.linear_solver == LinearSolver::band) {
+    band_lu = std::make_unique<BandLU>(
+        n, ml, mu,
+        opts.band_sundials_rounding ? BandLU::Rounding::sundials : BandLU::Rounding::fast);
+    band_solver.lu = band_lu.get();
+    if (opts.use_analytic_jacobian) {
+      matrix.reset(new_band_lu_matrix(*band_lu, sunctx));
+    } else {
+      // IDA's difference quotients need one of its own matrices; setup copies it into BandLU.
+      const auto lower = static_cast<sunindextype>(ml);
+      const auto upper = static_cast<sunindextype>(mu);
+      matrix.reset(not_null(SUNBandMatrixStorage(length, upper, lower, upper, sunctx),
+                            "SUNBandMatrixStorage"));
+    }
+    linear_solver.reset(new_band_lu_solver(band_solver, sunctx));
+    sink = std::make_unique<BandLUSink>(sys, *band_lu);
+  } else if (opts.linear_solver == LinearSolver::sundials_band) {
     // SUNBandMatrix stores mu + ml upper diagonals, the room LU fill-in needs.
     matrix.reset(not_null(SUNBandMatrix(length, mu, ml, sunctx), "SUNBandMatrix"));
     linear_solver.reset(not_null(SUNLinSol_Band(y.get(), matrix.get(), sunctx), "SUNLinSol_Band"));
@@ -484,6 +904,11 @@ std::string Integrator::Impl::failure_message(const char* function, int flag,
   if (!callback_error.empty()) msg += "; " + callback_error;
   if (!ida_message.empty()) msg += "; " + ida_message;
   if (!recoverable_error.empty()) msg += "; last recoverable error: " + recoverable_error;
+  if (band_solver.singular_column >= 0) {
+    const int k = band_solver.singular_column;
+    msg += fmt::format("; the Newton matrix was singular (no pivot in the column of {}, index {})",
+                       safe_describe(sys, k), k);
+  }
   if (!linear_solver_flag && (flag == IDA_ERR_FAIL || flag == IDA_CONV_FAIL ||
                               flag == IDA_TOO_MUCH_WORK || flag == IDA_REP_RES_ERR)) {
     msg += largest_local_error();
