@@ -13,7 +13,9 @@ solver::IntegratorOptions integrator_options(const Cell& cell, const SolverSetti
   o.atol = s.atol;
   o.atol_vector = cell.typical_scale();
   for (double& a : o.atol_vector) a *= s.atol;
-  o.linear_solver = s.linear_solver == "klu" ? solver::LinearSolver::klu : solver::LinearSolver::band;
+  o.linear_solver = s.linear_solver == "klu"            ? solver::LinearSolver::klu
+                    : s.linear_solver == "sundials_band" ? solver::LinearSolver::sundials_band
+                                                         : solver::LinearSolver::band;
   o.max_step = s.max_step;
   o.max_num_steps = 500000;
   return o;

@@ -215,7 +215,9 @@ Schema build_cascade_schema() {
   s.add(q("solver.rtol", dim::none, "IDA relative tolerance", 1e-14, 1e-1, "1e-6"));
   s.add(q("solver.atol", dim::none,
           "IDA absolute tolerance, scaled per variable by its typical size", 1e-16, 1e-1, "1e-6"));
-  s.add(choice("solver.linear_solver", {"band", "klu"}, "linear solver", "band"));
+  s.add(choice("solver.linear_solver", {"band", "klu", "sundials_band"},
+               "linear solver: cascade's banded LU, SuiteSparse KLU, or SUNDIALS' own band LU",
+               "band"));
   s.add(nonneg("solver.max_step", dim::time, "largest time step (0: no limit)", "0 s"));
   s.add(other("output.timeseries", KeyKind::string,
               "which rows go to timeseries.csv: 'every step' or 'every <time>'", "every step"));

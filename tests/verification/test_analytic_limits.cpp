@@ -99,12 +99,16 @@ TEST_CASE("an impossible rate fails with a message naming the time and the state
   }
 }
 
-TEST_CASE("band and KLU linear solvers give the same discharge") {
+TEST_CASE("band, KLU and SUNDIALS band linear solvers give the same discharge") {
   auto band = load_case("cases/reference/lmo_constant_1c.yaml", {"mesh.cathode=8", "mesh.membrane=4", "mesh.particle=6"});
-  auto klu = load_case("cases/reference/lmo_constant_1c.yaml",
-                       {"mesh.cathode=8", "mesh.membrane=4", "mesh.particle=6", "solver.linear_solver=klu"});
   auto a = run_case(band, band.steps);
-  auto b = run_case(klu, klu.steps);
-  CHECK(a.rows.back().t == doctest::Approx(b.rows.back().t).epsilon(1e-6));
-  CHECK(a.rows.back().out.charge == doctest::Approx(b.rows.back().out.charge).epsilon(1e-6));
+  for (const char* ls : {"klu", "sundials_band"}) {
+    CAPTURE(ls);
+    auto other = load_case("cases/reference/lmo_constant_1c.yaml",
+                           {"mesh.cathode=8", "mesh.membrane=4", "mesh.particle=6",
+                            std::string("solver.linear_solver=") + ls});
+    auto b = run_case(other, other.steps);
+    CHECK(a.rows.back().t == doctest::Approx(b.rows.back().t).epsilon(1e-6));
+    CHECK(a.rows.back().out.charge == doctest::Approx(b.rows.back().out.charge).epsilon(1e-6));
+  }
 }
