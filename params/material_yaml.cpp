@@ -13,13 +13,6 @@ namespace {
 
 const std::set<std::string> shape_keys{"value", "table", "polynomial", "expression"};
 
-// "a conductivity", "an area-specific resistance", "a number".
-std::string a_dimension(const Dimension& d) {
-  if (d.dimensionless()) return "a number";
-  const std::string name = dimension_name(d);
-  if (name == d.to_string()) return "a value in " + name;
-  return (std::string("aeiou").find(name.front()) != std::string::npos ? "an " : "a ") + name;
-}
 
 Dimension variable_dim(const std::string& var) {
   if (var == "c_e") return dim::concentration;

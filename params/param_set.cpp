@@ -21,13 +21,6 @@ Source node_source(const YAML::Node& node, const std::string& file) {
 
 namespace {
 
-// "a length", "an area", "a number"; "a value in mol^-0.5 m^2.5 s^-1" for an unnamed dimension.
-std::string a_dimension(const Dimension& d) {
-  if (d.dimensionless()) return "a number";
-  const std::string name = dimension_name(d);
-  if (name == d.to_string()) return "a value in " + name;
-  return (std::string("aeiou").find(name.front()) != std::string::npos ? "an " : "a ") + name;
-}
 
 std::string kind_text(const KeySpec& spec) {
   switch (spec.kind) {

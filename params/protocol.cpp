@@ -54,13 +54,6 @@ std::optional<double> c_rate(const std::string& s) {
   return std::nullopt;
 }
 
-// "a voltage", "an energy", "a bare number".
-std::string a_dimension(const Dimension& d) {
-  if (d.dimensionless()) return "a bare number";
-  const std::string name = dimension_name(d);
-  if (name == d.to_string()) return "a value in " + name;
-  return (std::string("aeiou").find(name.front()) != std::string::npos ? "an " : "a ") + name;
-}
 
 // A current-like or power-like amount.
 Amount parse_amount(const std::string& s, const std::string& text, const Source& src, bool& is_power) {
@@ -83,7 +76,7 @@ Amount parse_amount(const std::string& s, const std::string& text, const Source&
     return {Amount::Kind::absolute, q.si};
   }
   fail(text, src, fmt::format("'{}' is {}, expected a C-rate, current (density) or power (density)", s,
-                              a_dimension(q.dim)));
+                              a_dimension(q.dim, "a bare number")));
 }
 
 double quantity_of(const std::string& s, const Dimension& d, const std::string& text, const Source& src) {

@@ -626,6 +626,13 @@ std::string dimension_name(const Dimension& d) {
   return n ? std::string(n->name) : d.to_string();
 }
 
+std::string a_dimension(const Dimension& d, std::string_view dimensionless) {
+  if (d.dimensionless()) return std::string(dimensionless);
+  const std::string name = dimension_name(d);
+  if (name == d.to_string()) return "a value in " + name;
+  return (std::string("aeiou").find(name.front()) != std::string::npos ? "an " : "a ") + name;
+}
+
 std::string si_unit(const Dimension& d) {
   // The SI unit an electrochemist reads most easily for each common dimension (scale 1).
   static const char* readable[] = {"m",      "s",      "A",         "K",      "mol",    "kg",

@@ -86,6 +86,9 @@ std::string dimension_name(const Dimension& d);
 // An SI value with its SI unit, e.g. format_si(7.4e-5, dim::length) == "7.4e-05 m"; a
 // dimensionless value is the number alone. to_si(format_si(x, d), d) gives x back for values with
 // at most 6 significant digits.
+// A dimension with its article for messages: "a length", "an area", "a value in mol^-0.5 m^2.5
+// s^-1" for an unnamed one, and `dimensionless` (default "a number") for a pure number.
+std::string a_dimension(const Dimension& d, std::string_view dimensionless = "a number");
 // The SI unit as people write it for a dimension ("S/m", "J/mol"), else its base-unit form.
 std::string si_unit(const Dimension& d);
 std::string format_si(double si, const Dimension& d);
