@@ -47,7 +47,9 @@ Cell::Kinetics Cell::cathode_kinetics(int j, const double* y) const {
     K.di0_dcs = K.i0 * 0.5 * (1.0 / K.c_surf - 1.0 / (k.c_max - K.c_surf));
     K.di0_dce = K.i0 * 0.5 / ce;
   }
-  const double ea = std::exp(k.alpha_a * f_ * K.eta), ec = std::exp(-k.alpha_c * f_ * K.eta);
+  const double ea = std::exp(k.alpha_a * f_ * K.eta);
+  // symmetric transfer coefficients (the common case) need one exponential, not two
+  const double ec = k.alpha_a == k.alpha_c ? 1.0 / ea : std::exp(-k.alpha_c * f_ * K.eta);
   K.S = ea - ec;
   K.dS = f_ * (k.alpha_a * ea + k.alpha_c * ec);
   return K;
