@@ -375,6 +375,7 @@ void Cell::roots(double, const double* y, const double*, double* g) {
       case Event::Kind::voltage_above: g[k] = ev.value - V; break;
       case Event::Kind::current_below: g[k] = std::abs(I) - ev.value; break;
       case Event::Kind::foil_depleted: g[k] = y[i_foil()] - ev.value; break;
+      case Event::Kind::charge_passed: g[k] = ev.value - std::abs(y[i_charge()] - ev.start); break;
     }
   }
 }

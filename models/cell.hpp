@@ -25,8 +25,9 @@ struct Control {
 };
 
 struct Event {
-  enum class Kind { voltage_below, voltage_above, current_below, foil_depleted } kind;
-  double value = 0;  // V, A/m2 (magnitude), or m of foil left
+  enum class Kind { voltage_below, voltage_above, current_below, foil_depleted, charge_passed } kind;
+  double value = 0;   // V, A/m2 (magnitude), m of foil left, or C/m2 passed since `start`
+  double start = 0;   // charge_passed: Q at the start of the step, C/m2
 };
 
 // The terminal voltage split into the cascade of layers it crosses; the terms add up to voltage_V.

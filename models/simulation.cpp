@@ -65,6 +65,13 @@ StepResult Simulation::run_step(const Step& step, int index,
   if (step.until_current) {
     events.push_back({Event::Kind::current_below, amount_si(*step.until_current)});
   }
+  if (step.until_capacity) {
+    const auto& cap = *step.until_capacity;
+    const double per_area = cap.kind == Capacity::Kind::areal      ? cap.value
+                            : cap.kind == Capacity::Kind::absolute ? cap.value / cell_.params().area
+                                                                   : cap.value * cell_.params().active_mass();
+    events.push_back({Event::Kind::charge_passed, per_area, y_[cell_.i_charge()]});
+  }
   events.push_back({Event::Kind::foil_depleted, 0.0});
   cell_.set_control(c);
   cell_.set_events(events);
@@ -134,6 +141,9 @@ StepResult Simulation::run_step(const Step& step, int index,
           res.end_reason = fmt::format("current fell to {:.4g} A/m2", ev.value);
           break;
         case Event::Kind::foil_depleted: res.end_reason = "the Li foil is used up"; break;
+        case Event::Kind::charge_passed:
+          res.end_reason = fmt::format("{:.6g} mAh/cm2 passed", ev.value / 36000.0);
+          break;
       }
       break;
     }

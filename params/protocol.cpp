@@ -12,7 +12,7 @@ namespace cascade {
 namespace {
 
 const char* accepted_forms =
-    "accepted forms: 'Discharge at <rate> until <voltage>', 'Charge at <rate> for <time>', "
+    "accepted forms: 'Discharge at <rate> until <voltage>', 'Charge at <rate> until <capacity>' (0.2 mAh/cm2, 1 mAh, 80 mAh/g), 'Charge at <rate> for <time>', "
     "'Hold at <voltage> until <rate>', 'Rest for <time>', with <rate> a C-rate (1C, 0.5C, C/10), "
     "a current density (0.2 mA/cm2, 20 A/m2), a current (1 mA) or a power (5 mW/cm2, 10 mW); an "
     "optional ' at <temperature>' suffix (e.g. 'at -10 degC'); 'for <time> or until <limit>' "
@@ -124,7 +124,27 @@ void parse_limits(const std::string& rest, Step& step, const std::string& text, 
       if (is_power) fail(text, src, "a hold ends at a current (e.g. 'until C/20'), not a power");
       step.until_current = a;
     } else {
-      step.until_voltage = quantity_of(until_text, dim::voltage, text, src);
+      Quantity q;
+      try {
+        q = parse_quantity(until_text);
+      } catch (const UnitError& e) {
+        fail(text, src, e.what());
+      }
+      if (q.dim == dim::voltage) {
+        step.until_voltage = q.si;
+      } else if (q.dim == dim::areal_capacity || q.dim == dim::charge ||
+                 q.dim == dim::specific_capacity) {
+        if (!(q.si > 0)) fail(text, src, "a capacity limit must be positive");
+        step.until_capacity = Capacity{q.dim == dim::areal_capacity ? Capacity::Kind::areal
+                                       : q.dim == dim::charge       ? Capacity::Kind::absolute
+                                                                    : Capacity::Kind::specific,
+                                       q.si};
+      } else {
+        fail(text, src,
+             fmt::format("'{}' is {}; a current or power step ends at a voltage ('until 2.5 V') or "
+                         "a capacity ('until 0.2 mAh/cm2', 'until 1 mAh', 'until 80 mAh/g')",
+                         until_text, a_dimension(q.dim, "a bare number")));
+      }
     }
   }
 }
@@ -169,7 +189,7 @@ Step parse_step(const std::string& raw, const Source& src) {
   } else {
     fail(raw, src, "the sentence does not start with Discharge at, Charge at, Hold at or Rest for");
   }
-  if (!step.duration && !step.until_voltage && !step.until_current) {
+  if (!step.duration && !step.until_voltage && !step.until_current && !step.until_capacity) {
     fail(raw, src, "the step has no end: give 'until <limit>' or 'for <time>'");
   }
   return step;

@@ -19,6 +19,12 @@ struct Amount {
   double value = 0;  // C-rate in 1/h; density in A/m2 or W/m2; absolute in A or W
 };
 
+// A charge passed, as written: per cell area, absolute, or per mass of cathode active material.
+struct Capacity {
+  enum class Kind { areal, absolute, specific } kind = Kind::areal;
+  double value = 0;  // C/m2, C, or C/kg
+};
+
 struct Step {
   enum class Mode { current, voltage, power, rest };
   std::string text;  // the sentence as written
@@ -30,6 +36,7 @@ struct Step {
   std::optional<double> duration;        // s ("for ...")
   std::optional<double> until_voltage;   // V ("until 2.5 V")
   std::optional<Amount> until_current;   // magnitude ("until C/20", "until 0.05 mA/cm2")
+  std::optional<Capacity> until_capacity;  // charge passed in the step ("until 0.2 mAh/cm2")
   std::optional<double> temperature;     // K ("at 25 degC")
 };
 

@@ -164,7 +164,7 @@ TEST_CASE("bad steps: the message quotes the step and lists the accepted forms")
                                          "Rest for"),
                        InputError);
   CHECK_THROWS_WITH_AS(parse("Discharge at 1C until 3 A"),
-                       doctest::Contains("'3 A' has unit A (a current), expected a voltage"),
+                       doctest::Contains("'3 A' is a current; a current or power step ends at a voltage"),
                        InputError);
 }
 
@@ -241,4 +241,21 @@ TEST_CASE("parse_experiment: empty or absent") {
   CHECK_THROWS_WITH_AS(
       cascade::ParamSet::load_string("experiment: \"Rest for 1 h\"\n", "case.yaml"),
       doctest::Contains("not a list"), InputError);
+}
+
+TEST_CASE("a current step may end at a capacity: areal, absolute or specific") {
+  using cascade::Capacity;
+  const auto s = cascade::parse_step("Charge at 0.2 mA/cm2 until 0.2 mAh/cm2", cascade::Source{"case.yaml", 3, 5});
+  REQUIRE(s.until_capacity);
+  CHECK(s.until_capacity->kind == Capacity::Kind::areal);
+  CHECK(s.until_capacity->value == doctest::Approx(0.2 * 36000));
+  const auto a = cascade::parse_step("Discharge at 1 mA until 2 mAh", cascade::Source{"case.yaml", 3, 5});
+  CHECK(a.until_capacity->kind == Capacity::Kind::absolute);
+  CHECK(a.until_capacity->value == doctest::Approx(7.2));
+  const auto g = cascade::parse_step("Discharge at 1C until 80 mAh/g or for 2 hours", cascade::Source{"case.yaml", 3, 5});
+  CHECK(g.until_capacity->kind == Capacity::Kind::specific);
+  CHECK(g.until_capacity->value == doctest::Approx(80 * 3600));
+  CHECK(*g.duration == doctest::Approx(7200));
+  CHECK_THROWS_WITH_AS(cascade::parse_step("Discharge at 1C until 3 A", cascade::Source{"case.yaml", 3, 5}),
+                       doctest::Contains("ends at a voltage"), cascade::InputError);
 }

@@ -112,3 +112,25 @@ TEST_CASE("band, KLU and SUNDIALS band linear solvers give the same discharge") 
     CHECK(a.rows.back().out.charge == doctest::Approx(b.rows.back().out.charge).epsilon(1e-6));
   }
 }
+
+TEST_CASE("a step ending at a capacity passes exactly that charge") {
+  auto c = load_case("cases/reference/lmo_constant_1c.yaml", {"mesh.cathode=8", "mesh.membrane=4", "mesh.particle=6"});
+  auto tr = run_case(c, {step("Discharge at 2 mA/cm2 until 0.5 mAh/cm2"), step("Charge at 1 mA/cm2 until 0.2 mAh/cm2")});
+  REQUIRE(tr.result.steps.size() == 2);
+  CHECK(tr.result.steps[0].charge == doctest::Approx(0.5 * 36000).epsilon(1e-9));
+  CHECK(tr.result.steps[1].charge == doctest::Approx(-0.2 * 36000).epsilon(1e-9));
+  CHECK(tr.result.steps[0].t_end == doctest::Approx(0.5 * 36000 / 20.0).epsilon(1e-9));
+  CHECK(tr.result.steps[0].end_reason.find("mAh/cm2 passed") != std::string::npos);
+}
+
+TEST_CASE("a finite Li foil runs out: the step ends when the inventory is used up") {
+  // 2 um of Li hold 0.41 mAh/cm2, a fifth of the cathode's capacity
+  auto c = load_case("cases/reference/lmo_constant_1c.yaml",
+                     {"mesh.cathode=8", "mesh.membrane=4", "mesh.particle=6", "anode.thickness=2 um"});
+  auto tr = run_case(c, {step("Discharge at 20 A/m2 until 3.5 V"), step("Rest for 1 minute")});
+  REQUIRE_FALSE(tr.result.steps.empty());
+  CHECK(tr.result.steps[0].end_reason == "the Li foil is used up");
+  const double expected = 2e-6 / c.cell.anode.molar_volume * faraday;  // C/m2
+  CHECK(tr.result.steps[0].charge == doctest::Approx(expected).epsilon(1e-6));
+  CHECK(tr.rows.back().out.foil_thickness == doctest::Approx(0.0).epsilon(1e-9));
+}
