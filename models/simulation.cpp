@@ -18,6 +18,7 @@ solver::IntegratorOptions integrator_options(const Cell& cell, const SolverSetti
                                                          : solver::LinearSolver::band;
   o.max_step = s.max_step;
   o.max_num_steps = 500000;
+  o.suppress_algebraic_error = s.suppress_algebraic_error;
   return o;
 }
 

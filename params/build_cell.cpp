@@ -113,6 +113,7 @@ SolverSettings build_solver_settings(const ParamSet& p) {
   s.max_step = p.quantity("solver.max_step");
   s.linear_solver = p.string("solver.linear_solver");
   s.timeseries = p.string("output.timeseries");
+  s.suppress_algebraic_error = p.boolean("solver.suppress_algebraic_error");
   return s;
 }
 

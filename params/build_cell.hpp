@@ -14,6 +14,7 @@ struct SolverSettings {
   double rtol = 1e-6, atol = 1e-6, max_step = 0;
   std::string linear_solver = "band";
   std::string timeseries = "every step";
+  bool suppress_algebraic_error = false;
 };
 SolverSettings build_solver_settings(const ParamSet& params);
 

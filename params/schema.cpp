@@ -219,6 +219,8 @@ Schema build_cascade_schema() {
                "linear solver: cascade's banded LU, SuiteSparse KLU, or SUNDIALS' own band LU",
                "band"));
   s.add(nonneg("solver.max_step", dim::time, "largest time step (0: no limit)", "0 s"));
+  s.add(other("solver.suppress_algebraic_error", KeyKind::boolean,
+              "leave potentials and currents out of IDA's local error test", "false"));
   s.add(other("output.timeseries", KeyKind::string,
               "which rows go to timeseries.csv: 'every step' or 'every <time>'", "every step"));
   return s;

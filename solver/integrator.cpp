@@ -943,6 +943,8 @@ void Integrator::reset(double t0, const double* y0, const double* yp0) {
   }
   s.sys.differential_ids(s.data(s.id));
   s.check(IDASetId(s.ida.get(), s.id.get()), "IDASetId");
+  s.check(IDASetSuppressAlg(s.ida.get(), s.opts.suppress_algebraic_error ? SUNTRUE : SUNFALSE),
+          "IDASetSuppressAlg");
   s.num_roots = s.sys.num_roots();
   if (s.num_roots < 0) throw SolverError(fmt::format("num_roots() is {}", s.num_roots));
   s.root_info.assign(static_cast<std::size_t>(s.num_roots), 0);

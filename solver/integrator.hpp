@@ -22,6 +22,9 @@ struct IntegratorOptions {
   long max_num_steps = 100000;        // per advance() call
   double initial_step = 0;            // 0 = IDA's choice
   int max_order = 5;                  // 1..5
+  // Leave algebraic components out of the local error test (IDASetSuppressAlg): they follow
+  // from the differential ones, and their errors are controlled through them.
+  bool suppress_algebraic_error = false;
   bool use_analytic_jacobian = true;  // false: IDA's difference quotients (band solvers only),
                                       // for testing
   // For testing: LinearSolver::band rounds exactly as SUNDIALS' band solver does (same solutions
