@@ -95,6 +95,7 @@ StepResult Simulation::run_step(const Step& step, int index,
   for (std::size_t k = 0; k < g.size(); ++k) {
     if (g[k] <= 0.0) {
       res.skipped = true;
+      res.foil_depleted = events[k].kind == Event::Kind::foil_depleted;
       res.end_reason = fmt::format("skipped: the cell is already past this step's limit ({})",
                                    events[k].kind == Event::Kind::foil_depleted
                                        ? "the Li foil is used up"
@@ -141,7 +142,10 @@ StepResult Simulation::run_step(const Step& step, int index,
         case Event::Kind::current_below:
           res.end_reason = fmt::format("current fell to {:.4g} A/m2", ev.value);
           break;
-        case Event::Kind::foil_depleted: res.end_reason = "the Li foil is used up"; break;
+        case Event::Kind::foil_depleted:
+          res.end_reason = "the Li foil is used up";
+          res.foil_depleted = true;
+          break;
         case Event::Kind::charge_passed:
           res.end_reason = fmt::format("{:.6g} mAh/cm2 passed", ev.value / 36000.0);
           break;
@@ -164,7 +168,7 @@ RunResult Simulation::run(const std::vector<Step>& steps, const std::function<vo
   RunResult result;
   for (std::size_t k = 0; k < steps.size(); ++k) {
     result.steps.push_back(run_step(steps[k], static_cast<int>(k) + 1, on_row));
-    if (result.steps.back().end_reason == "the Li foil is used up") break;
+    if (result.steps.back().foil_depleted) break;
   }
   result.stats = integrator_.stats();
   result.wall_seconds =

@@ -27,6 +27,7 @@ struct StepResult {
   double end_voltage = 0;          // V
   std::string end_reason;          // "2.5 V reached", "time", "skipped: ..."
   bool skipped = false;
+  bool foil_depleted = false;      // the cell cannot go on: the experiment stops
 };
 
 struct RunResult {
