@@ -134,3 +134,25 @@ TEST_CASE("a finite Li foil runs out: the step ends when the inventory is used u
   CHECK(tr.result.steps[0].charge == doctest::Approx(expected).epsilon(1e-6));
   CHECK(tr.rows.back().out.foil_thickness == doctest::Approx(0.0).epsilon(1e-9));
 }
+
+TEST_CASE("a step's temperature reaches the transport laws: membrane ohmic drop scales with Arrhenius") {
+  // The example's membrane has kappa = 3.32e-4 S/cm at 20 C with 0.17 eV. Just after the current
+  // starts the salt is still uniform inside the membrane, so between two interior cells
+  // phi_e drops by I dx / kappa(T) exactly.
+  auto c = load_case("cases/examples/li_qsse_lmo_cascade.yaml", {"mesh.membrane=10"});
+  const auto drop_at = [&](const std::string& temperature) {
+    Simulation sim(c.cell, c.settings);
+    std::vector<Row> rows;
+    sim.run({step("Discharge at 20 A/m2 for 1 ms at " + temperature)}, [&](const Row& r) { rows.push_back(r); });
+    CHECK(rows.back().temperature == doctest::Approx(to_si(temperature, dim::temperature)));
+    const auto& y = sim.state();
+    const Cell& cell = sim.cell();
+    return y[cell.i_phi_e(4)] - y[cell.i_phi_e(5)];
+  };
+  const double warm = drop_at("25 degC"), cold = drop_at("-10 degC");
+  const double kB_eV = 8.617333262e-5;
+  const auto kappa = [&](double T) { return 3.32e-2 * std::exp(-0.17 / kB_eV * (1.0 / T - 1.0 / 293.15)); };
+  const double dx = 74e-6 / 10;
+  CHECK(warm == doctest::Approx(20.0 * dx / kappa(298.15)).epsilon(1e-4));
+  CHECK(cold == doctest::Approx(20.0 * dx / kappa(263.15)).epsilon(1e-4));
+}
