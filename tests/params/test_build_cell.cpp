@@ -21,39 +21,39 @@ TEST_CASE("a complete cell: SI values, derived values and defaults") {
   const cascade::CellParams c =
       cascade::build_cell_params(ParamSet::load(cells / "complete_cell.yaml"));
   // Given, converted to SI.
-  CHECK(c.cathode.thickness == doctest::Approx(80e-6));
-  CHECK(c.cathode.particle_radius == doctest::Approx(5e-6));
-  CHECK(c.cathode.density == doctest::Approx(4280));
-  CHECK(c.cathode.nominal_capacity == doctest::Approx(148 * 3600.0));  // C/kg
-  CHECK(c.cathode.c_max == doctest::Approx(23634));
-  CHECK(c.cathode.sto0 == doctest::Approx(0.2));
-  CHECK(c.anode.i0_ref == doctest::Approx(10));
-  CHECK(c.anode.thickness == doctest::Approx(1e-3));
-  CHECK(c.electrolyte.c0 == doctest::Approx(1000));
-  CHECK(c.membrane.thickness == doctest::Approx(25e-6));
+  CHECK(c.cathode.thickness == doctest::Approx(80e-6).scale(0));
+  CHECK(c.cathode.particle_radius == doctest::Approx(5e-6).scale(0));
+  CHECK(c.cathode.density == doctest::Approx(4280).scale(0));
+  CHECK(c.cathode.nominal_capacity == doctest::Approx(148 * 3600.0).scale(0));  // C/kg
+  CHECK(c.cathode.c_max == doctest::Approx(23634).scale(0));
+  CHECK(c.cathode.sto0 == doctest::Approx(0.2).scale(0));
+  CHECK(c.anode.i0_ref == doctest::Approx(10).scale(0));
+  CHECK(c.anode.thickness == doctest::Approx(1e-3).scale(0));
+  CHECK(c.electrolyte.c0 == doctest::Approx(1000).scale(0));
+  CHECK(c.membrane.thickness == doctest::Approx(25e-6).scale(0));
   CHECK(c.mesh.cathode == 8);
   // Derived.
-  CHECK(c.membrane.transport_efficiency == doctest::Approx(std::pow(0.4, 1.5)));
-  CHECK(c.cathode.transport_efficiency == doctest::Approx(std::pow(0.35, 1.5)));
-  CHECK(c.cathode.sigma_eff == doctest::Approx(std::pow(0.65, 1.5)));
-  CHECK(c.active_mass() == doctest::Approx(0.5 * 80e-6 * 4280));
-  CHECK(c.one_c_current_density() == doctest::Approx(0.5 * 80e-6 * 4280 * 148 * 3600.0 / 3600.0));
+  CHECK(c.membrane.transport_efficiency == doctest::Approx(std::pow(0.4, 1.5)).scale(0));
+  CHECK(c.cathode.transport_efficiency == doctest::Approx(std::pow(0.35, 1.5)).scale(0));
+  CHECK(c.cathode.sigma_eff == doctest::Approx(std::pow(0.65, 1.5)).scale(0));
+  CHECK(c.active_mass() == doctest::Approx(0.5 * 80e-6 * 4280).scale(0));
+  CHECK(c.one_c_current_density() == doctest::Approx(0.5 * 80e-6 * 4280 * 148 * 3600.0 / 3600.0).scale(0));
   // Defaults.
-  CHECK(c.area == doctest::Approx(1e-4));
-  CHECK(c.temperature == doctest::Approx(298.15));
+  CHECK(c.area == doctest::Approx(1e-4).scale(0));
+  CHECK(c.temperature == doctest::Approx(298.15).scale(0));
   CHECK(c.contact_resistance == 0.0);
   CHECK(c.mesh.membrane == 10);
   CHECK(c.mesh.particle == 10);
-  CHECK(c.anode.c_ref == doctest::Approx(1000));
-  CHECK(c.anode.molar_volume == doctest::Approx(1.2998e-5));
+  CHECK(c.anode.c_ref == doctest::Approx(1000).scale(0));
+  CHECK(c.anode.molar_volume == doctest::Approx(1.2998e-5).scale(0));
   CHECK(c.sei.thickness == 0.0);
-  CHECK(c.cei.conductivity == doctest::Approx(1e-6));
-  CHECK(c.cathode.alpha_a == doctest::Approx(0.5));
+  CHECK(c.cei.conductivity == doctest::Approx(1e-6).scale(0));
+  CHECK(c.cathode.alpha_a == doctest::Approx(0.5).scale(0));
   // Material functions.
-  CHECK(c.cathode.ocp.bind(298.15)->eval(0.3).v == doctest::Approx(4.15));  // linear table
-  CHECK(c.electrolyte.conductivity.bind(320)->eval(1000).v == doctest::Approx(2.5));
-  CHECK(c.electrolyte.transference_number.bind(298.15)->eval(1000).v == doctest::Approx(0.2));
-  CHECK(c.electrolyte.thermodynamic_factor.bind(298.15)->eval(1000).v == doctest::Approx(1.0));
+  CHECK(c.cathode.ocp.bind(298.15)->eval(0.3).v == doctest::Approx(4.15).scale(0));  // linear table
+  CHECK(c.electrolyte.conductivity.bind(320)->eval(1000).v == doctest::Approx(2.5).scale(0));
+  CHECK(c.electrolyte.transference_number.bind(298.15)->eval(1000).v == doctest::Approx(0.2).scale(0));
+  CHECK(c.electrolyte.thermodynamic_factor.bind(298.15)->eval(1000).v == doctest::Approx(1.0).scale(0));
   CHECK(c.cathode.entropic.bind(298.15)->eval(0.5).v == 0.0);
 }
 
@@ -62,9 +62,9 @@ TEST_CASE(
   const cascade::CellParams c = cascade::build_cell_params(ParamSet::load(
       cells / "complete_cell.yaml",
       {"cathode.thickness=60 um", "cathode.transport_efficiency=0.1", "cell.temperature=40 degC"}));
-  CHECK(c.cathode.thickness == doctest::Approx(60e-6));
-  CHECK(c.cathode.transport_efficiency == doctest::Approx(0.1));
-  CHECK(c.temperature == doctest::Approx(313.15));
+  CHECK(c.cathode.thickness == doctest::Approx(60e-6).scale(0));
+  CHECK(c.cathode.transport_efficiency == doctest::Approx(0.1).scale(0));
+  CHECK(c.temperature == doctest::Approx(313.15).scale(0));
 }
 
 TEST_CASE("every missing key is reported, all in one error") {
@@ -118,8 +118,8 @@ TEST_CASE("volume fractions above 1 are an error at the active fraction") {
 
 TEST_CASE("solver settings: defaults and overrides") {
   const auto d = cascade::build_solver_settings(ParamSet::load_string("", "x.yaml"));
-  CHECK(d.rtol == doctest::Approx(1e-6));
-  CHECK(d.atol == doctest::Approx(1e-6));
+  CHECK(d.rtol == doctest::Approx(1e-6).scale(0));
+  CHECK(d.atol == doctest::Approx(1e-6).scale(0));
   CHECK(d.max_step == 0.0);
   CHECK(d.linear_solver == "band");
   CHECK(d.timeseries == "every step");
@@ -127,9 +127,9 @@ TEST_CASE("solver settings: defaults and overrides") {
       ParamSet::load_string("solver:\n  rtol: 1e-8\n  linear_solver: klu\n  max_step: 2 min\n"
                             "output:\n  timeseries: every 10 s\n",
                             "x.yaml"));
-  CHECK(s.rtol == doctest::Approx(1e-8));
+  CHECK(s.rtol == doctest::Approx(1e-8).scale(0));
   CHECK(s.linear_solver == "klu");
-  CHECK(s.max_step == doctest::Approx(120));
+  CHECK(s.max_step == doctest::Approx(120).scale(0));
   CHECK(s.timeseries == "every 10 s");
 }
 

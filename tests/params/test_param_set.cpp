@@ -48,8 +48,8 @@ ParamSet load_text(const std::string& yaml, const std::vector<std::string>& over
 TEST_CASE("includes: two levels deep, each path relative to the file that includes it") {
   const ParamSet p = ParamSet::load(data / "includes/top.yaml");
   // From the deepest file, reached by top.yaml -> sub/middle.yaml -> ../leaf/leaf.yaml.
-  CHECK(p.quantity("cathode.particle_radius") == doctest::Approx(5e-6));
-  CHECK(p.quantity("cell.area") == doctest::Approx(2e-4));
+  CHECK(p.quantity("cathode.particle_radius") == doctest::Approx(5e-6).scale(0));
+  CHECK(p.quantity("cell.area") == doctest::Approx(2e-4).scale(0));
   const cascade::Source leaf = p.where("cathode.particle_radius");
   CHECK(same_file(leaf.file, data / "includes/leaf/leaf.yaml"));
   CHECK(leaf.file.find("..") == std::string::npos);  // messages name a normalized path
@@ -63,16 +63,16 @@ TEST_CASE(
   SUBCASE("files only") {
     const ParamSet p = ParamSet::load(data / "includes/top.yaml");
     // top.yaml (80 um) beats sub/middle.yaml (70 um) which it includes.
-    CHECK(p.quantity("cathode.thickness") == doctest::Approx(80e-6));
+    CHECK(p.quantity("cathode.thickness") == doctest::Approx(80e-6).scale(0));
     CHECK(same_file(p.where("cathode.thickness").file, data / "includes/top.yaml"));
     CHECK(p.where("cathode.thickness").line == 4);
     CHECK(p.where("cathode.thickness").column == 14);
     // sub/middle.yaml (0.3) beats leaf.yaml (0.25) which it includes.
-    CHECK(p.quantity("cathode.porosity") == doctest::Approx(0.3));
+    CHECK(p.quantity("cathode.porosity") == doctest::Approx(0.3).scale(0));
     CHECK(same_file(p.where("cathode.porosity").file, data / "includes/sub/middle.yaml"));
     CHECK(p.where("cathode.porosity").line == 5);
     // later.yaml, second in top.yaml's include list, beats sub/middle.yaml, the first.
-    CHECK(p.quantity("membrane.thickness") == doctest::Approx(30e-6));
+    CHECK(p.quantity("membrane.thickness") == doctest::Approx(30e-6).scale(0));
     CHECK(same_file(p.where("membrane.thickness").file, data / "includes/later.yaml"));
     CHECK(p.where("membrane.thickness").line == 2);
   }
@@ -80,8 +80,8 @@ TEST_CASE(
     const ParamSet p =
         ParamSet::load(data / "includes/top.yaml",
                        {"cathode.thickness=90 um", "cathode.porosity=0.2", "cathode.porosity=0.4"});
-    CHECK(p.quantity("cathode.thickness") == doctest::Approx(90e-6));
-    CHECK(p.quantity("cathode.porosity") == doctest::Approx(0.4));
+    CHECK(p.quantity("cathode.thickness") == doctest::Approx(90e-6).scale(0));
+    CHECK(p.quantity("cathode.porosity") == doctest::Approx(0.4).scale(0));
     const cascade::Source s = p.where("cathode.thickness");
     CHECK(s.file == "--set cathode.thickness=90 um");
     CHECK(s.line == 0);
@@ -288,12 +288,12 @@ TEST_CASE("file errors and --set errors come in one exception") {
 TEST_CASE("--set: units, unknown keys, malformed overrides") {
   SUBCASE("a value with units") {
     const ParamSet p = load_text("cathode:\n  thickness: 70 um\n", {"cathode.thickness=80 um"});
-    CHECK(p.quantity("cathode.thickness") == doctest::Approx(80e-6));
+    CHECK(p.quantity("cathode.thickness") == doctest::Approx(80e-6).scale(0));
     CHECK(p.where("cathode.thickness").file == "--set cathode.thickness=80 um");
   }
   SUBCASE("a key only --set gives") {
     const ParamSet p = load_text("", {"membrane.thickness=0.025 mm"});
-    CHECK(p.quantity("membrane.thickness") == doctest::Approx(25e-6));
+    CHECK(p.quantity("membrane.thickness") == doctest::Approx(25e-6).scale(0));
     CHECK(p.given("membrane.thickness"));
   }
   SUBCASE("unknown key, with a suggestion") {
@@ -339,7 +339,7 @@ TEST_CASE("defaults fill absent keys and are flagged") {
   CHECK(e->is_default);
   CHECK(e->src.file == "(default)");
   CHECK_FALSE(p.given("cell.temperature"));
-  CHECK(p.quantity("cell.temperature") == doctest::Approx(298.15));
+  CHECK(p.quantity("cell.temperature") == doctest::Approx(298.15).scale(0));
   CHECK(p.integer("mesh.cathode") == 20);
   CHECK(p.string("solver.linear_solver") == "band");
   // A given key is not a default, even when it equals the default.
@@ -385,10 +385,10 @@ TEST_CASE("quantities convert to SI") {
   const ParamSet p = load_text(
       "cell:\n  temperature: 25 degC\n  area: 1 cm2\n"
       "cathode:\n  nominal_capacity: 148 mAh/g\n  max_concentration: 23.6 mol/L\n");
-  CHECK(p.quantity("cell.temperature") == doctest::Approx(298.15));
-  CHECK(p.quantity("cell.area") == doctest::Approx(1e-4));
-  CHECK(p.quantity("cathode.nominal_capacity") == doctest::Approx(148 * 3600.0));
-  CHECK(p.quantity("cathode.max_concentration") == doctest::Approx(23600));
+  CHECK(p.quantity("cell.temperature") == doctest::Approx(298.15).scale(0));
+  CHECK(p.quantity("cell.area") == doctest::Approx(1e-4).scale(0));
+  CHECK(p.quantity("cathode.nominal_capacity") == doctest::Approx(148 * 3600.0).scale(0));
+  CHECK(p.quantity("cathode.max_concentration") == doctest::Approx(23600).scale(0));
 }
 
 TEST_CASE("a null value unsets a key inherited from an included file") {
