@@ -23,7 +23,7 @@ Cell::Cell(CellParams p) : p_(std::move(p)) {
   nc_ = p_.mesh.cathode;
   nr_ = p_.mesh.particle;
   block_ = 5 + nr_;
-  n_ = 4 + 2 * nm_ + block_ * nc_ + 3;
+  n_ = 4 + 2 * nm_ + block_ * nc_ + 4;
 
   const auto& m = p_.membrane;
   const auto& k = p_.cathode;
@@ -177,6 +177,7 @@ std::vector<double> Cell::typical_scale() const {
   }
   s[i_current()] = i1c;
   s[i_charge()] = i1c * 3600.0;
+  s[i_energy()] = i1c * 3600.0 * 4.0;
   return s;
 }
 
@@ -188,7 +189,7 @@ void Cell::differential_ids(double* id) const {
     id[i_cei(j)] = 1.0;
     for (int r = 0; r < nr_; ++r) id[i_c_s(j, r)] = 1.0;
   }
-  id[i_charge()] = 1.0;
+  id[i_charge()] = id[i_energy()] = 1.0;
 }
 
 double Cell::x_center(int e) const {
@@ -334,6 +335,7 @@ void Cell::jacobian(double t, double cj, const double* y, const double*,
 //   R_I: current I - I_set | voltage V - V_set | power I V - P_set | rest I
 //   R_V: V - phi_s[last] + I (dx/(2 sigma_eff) + R_contact)
 //   R_Q: Q' - I
+//   R_E: E' - I V
 void Cell::collector_residual(const double* y, const double* yp, double* r) const {
   const double I = y[i_current()], V = y[i_voltage()];
   switch (control_.mode) {
@@ -345,6 +347,7 @@ void Cell::collector_residual(const double* y, const double* yp, double* r) cons
   const double R_out = dx_c_ / (2.0 * p_.cathode.sigma_eff) + p_.contact_resistance;
   r[i_voltage()] = V - y[i_phi_s(nc_ - 1)] + I * R_out;
   r[i_charge()] = yp[i_charge()] - I;
+  r[i_energy()] = yp[i_energy()] - I * V;
 }
 
 void Cell::collector_jacobian(double cj, const double* y, solver::JacobianSink& jac) const {
@@ -364,6 +367,10 @@ void Cell::collector_jacobian(double cj, const double* y, solver::JacobianSink& 
   jac.add(iV, iI, R_out);
   jac.add(iQ, iQ, cj);
   jac.add(iQ, iI, -1.0);
+  const int iE = i_energy();
+  jac.add(iE, iE, cj);
+  jac.add(iE, iI, -y[iV]);
+  jac.add(iE, iV, -y[iI]);
 }
 
 void Cell::roots(double, const double* y, const double*, double* g) {
@@ -388,6 +395,7 @@ std::string Cell::describe(int index) const {
   if (index == i_current()) return "cell current I";
   if (index == i_voltage()) return "terminal voltage V";
   if (index == i_charge()) return "charge passed Q";
+  if (index == i_energy()) return "energy delivered E";
   if (index < 4 + 2 * nm_) {
     const int e = (index - 4) / 2;
     return fmt::format("{} at membrane node {}", (index - 4) % 2 == 0 ? "c_e" : "phi_e", e);
@@ -424,6 +432,7 @@ CellOutputs Cell::outputs(const double* y) const {
   o.voltage = y[i_voltage()];
   o.current = y[i_current()];
   o.charge = y[i_charge()];
+  o.energy = y[i_energy()];
   o.foil_thickness = y[i_foil()];
   o.sei_thickness = y[i_sei()];
 

@@ -8,7 +8,7 @@
 //   cell.cpp            collector: control equation, terminal voltage, capacity    (eqs. K1-K3)
 // State layout, along x, each cathode node's particle shells beside it (banded Jacobian):
 //   [phi_e0, i_e0, L_Li, L_SEI]  [c_e, phi_e] x membrane  [c_e, phi_e, phi_s, i_n, L_CEI, c_s...]
-//   x cathode  [I, V, Q]
+//   x cathode  [I, V, Q, E]
 #include <string>
 #include <vector>
 
@@ -51,6 +51,7 @@ struct CellOutputs {
   double voltage = 0;   // V
   double current = 0;   // A/m2, discharge > 0
   double charge = 0;    // C/m2 passed since the start (discharge > 0)
+  double energy = 0;    // J/m2 delivered since the start (discharge > 0)
   VoltageBreakdown breakdown;
   double sto_avg = 0;       // electrode-average cathode stoichiometry
   double sto_surf_avg = 0;  // volume-average surface stoichiometry
@@ -117,9 +118,10 @@ class Cell : public solver::DaeSystem {
   int i_i_n(int j) const { return cathode_base(j) + 3; }
   int i_cei(int j) const { return cathode_base(j) + 4; }
   int i_c_s(int j, int r) const { return cathode_base(j) + 5 + r; }
-  int i_current() const { return n_ - 3; }
-  int i_voltage() const { return n_ - 2; }
-  int i_charge() const { return n_ - 1; }
+  int i_current() const { return n_ - 4; }
+  int i_voltage() const { return n_ - 3; }
+  int i_charge() const { return n_ - 2; }
+  int i_energy() const { return n_ - 1; }
 
   // Geometry (m): electrolyte cell widths and the x of cell centres.
   double dx(int e) const { return dx_[e]; }

@@ -108,8 +108,11 @@ StepResult Simulation::run_step(const Step& step, int index,
   }
 
   const double q0 = y_[cell_.i_charge()];
+  const double e0 = y_[cell_.i_energy()];
+  res.cycle = step.cycle;
+  res.activation_cycle = step.activation_cycle;
   const auto emit = [&] {
-    if (on_row) on_row(Row{t_, index, T, cell_.outputs(y_.data())});
+    if (on_row) on_row(Row{t_, index, step.cycle, T, cell_.outputs(y_.data())});
   };
   emit();
   int tiny_steps = 0;
@@ -159,17 +162,60 @@ StepResult Simulation::run_step(const Step& step, int index,
   }
   res.t_end = t_;
   res.charge = y_[cell_.i_charge()] - q0;
+  res.energy = y_[cell_.i_energy()] - e0;
   res.end_voltage = y_[cell_.i_voltage()];
   return res;
 }
 
-RunResult Simulation::run(const std::vector<Step>& steps, const std::function<void(const Row&)>& on_row) {
+RunResult Simulation::run(const std::vector<Step>& steps, const std::function<void(const Row&)>& on_row,
+                          const StopWhen& stop, const std::function<void(const CycleResult&)>& on_cycle) {
   const auto start = std::chrono::steady_clock::now();
   RunResult result;
+  CycleResult open;  // the cycle being summed
+  bool is_open = false;
+  double first_discharge = 0;
+  // Closes the open cycle; true when a stop condition ends the experiment.
+  const auto close = [&]() {
+    if (!is_open) return false;
+    is_open = false;
+    if (open.cycle > 0 && first_discharge == 0) first_discharge = open.discharge_charge;
+    open.retention = first_discharge > 0 && open.cycle > 0 ? open.discharge_charge / first_discharge : 0;
+    result.cycles.push_back(open);
+    if (on_cycle) on_cycle(open);
+    if (open.cycle > 0 && stop.capacity_below > 0 && open.retention < stop.capacity_below) {
+      result.stop_reason = fmt::format("capacity fell below {:g} % of the first cycle's in cycle {}",
+                                       stop.capacity_below * 100, open.cycle);
+      return true;
+    }
+    if (open.cycle > 0 && stop.cycles > 0 && open.cycle >= stop.cycles) {
+      result.stop_reason = fmt::format("{} cycles done", open.cycle);
+      return true;
+    }
+    return false;
+  };
   for (std::size_t k = 0; k < steps.size(); ++k) {
-    result.steps.push_back(run_step(steps[k], static_cast<int>(k) + 1, on_row));
-    if (result.steps.back().foil_depleted) break;
+    const Step& s = steps[k];
+    if (is_open && (s.cycle != open.cycle || s.activation_cycle != open.activation_cycle)) {
+      if (close()) break;
+    }
+    result.steps.push_back(run_step(s, static_cast<int>(k) + 1, on_row));
+    const StepResult& r = result.steps.back();
+    if (s.cycle > 0 || s.activation_cycle > 0) {
+      if (!is_open) open = CycleResult{s.cycle, s.activation_cycle, 0, 0, 0, 0};
+      is_open = true;
+      if (r.charge > 0) {
+        open.discharge_charge += r.charge;
+        open.discharge_energy += r.energy;
+      } else {
+        open.charge_charge -= r.charge;
+      }
+    }
+    if (r.foil_depleted) {
+      result.stop_reason = "the Li foil is used up";
+      break;
+    }
   }
+  close();
   result.stats = integrator_.stats();
   result.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

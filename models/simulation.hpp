@@ -16,6 +16,7 @@ namespace cascade {
 struct Row {
   double t = 0;        // s since the experiment started
   int step = 0;        // 1-based protocol step
+  int cycle = 0;       // the step's cycle (0 outside cycles and in activation cycles)
   double temperature = 0;  // K
   CellOutputs out;
 };
@@ -24,14 +25,27 @@ struct StepResult {
   std::string text;
   double t_start = 0, t_end = 0;   // s
   double charge = 0;               // C/m2 passed during the step (discharge > 0)
+  double energy = 0;               // J/m2 delivered during the step (discharge > 0)
+  int cycle = 0, activation_cycle = 0;
   double end_voltage = 0;          // V
   std::string end_reason;          // "2.5 V reached", "time", "skipped: ..."
   bool skipped = false;
   bool foil_depleted = false;      // the cell cannot go on: the experiment stops
 };
 
+// One charge + discharge cycle, summed over its steps.
+struct CycleResult {
+  int cycle = 0;             // numbered cycle, 0 for an activation cycle
+  int activation_cycle = 0;  // numbered activation cycle, 0 otherwise
+  double discharge_charge = 0, charge_charge = 0;  // C/m2, both positive
+  double discharge_energy = 0;                     // J/m2
+  double retention = 0;      // discharge over the first numbered cycle's discharge
+};
+
 struct RunResult {
   std::vector<StepResult> steps;
+  std::vector<CycleResult> cycles;
+  std::string stop_reason;  // empty when the experiment ran to its end
   solver::IntegratorStats stats;
   double wall_seconds = 0;
 };
@@ -45,7 +59,8 @@ class Simulation {
 
   // The current density a step asks for (A/m2 or W/m2, discharge > 0).
   double amount_si(const Amount& a) const;
-  RunResult run(const std::vector<Step>& steps, const std::function<void(const Row&)>& on_row);
+  RunResult run(const std::vector<Step>& steps, const std::function<void(const Row&)>& on_row,
+                const StopWhen& stop = {}, const std::function<void(const CycleResult&)>& on_cycle = {});
   // Runs one step from the present state (used by run()).
   StepResult run_step(const Step& step, int index, const std::function<void(const Row&)>& on_row);
 

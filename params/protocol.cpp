@@ -195,25 +195,128 @@ Step parse_step(const std::string& raw, const Source& src) {
   return step;
 }
 
-std::vector<Step> parse_experiment(const ParamSet& params) {
-  const Entry& e = params.at("experiment");
-  std::vector<Step> steps;
-  DiagnosticList diags;
-  for (const auto& item : e.node) {
-    const Source src = node_source(item, e.src.file);
-    if (!item.IsScalar()) {
-      diags.add(src, "experiment", "each step is a sentence, e.g. 'Discharge at 1C until 2.5 V'");
+namespace {
+
+// Parses a list of items (sentences and blocks) once, before unrolling.
+struct Item {
+  std::optional<Step> step;       // a sentence
+  long repeat = 0;                // a block
+  std::string label;
+  std::vector<Item> items;
+  bool cycle_block = false;       // holds a charge and a discharge step directly
+};
+
+std::vector<Item> parse_items(const YAML::Node& list, const std::string& file, DiagnosticList& diags) {
+  std::vector<Item> out;
+  for (const auto& node : list) {
+    const Source src = node_source(node, file);
+    Item item;
+    if (node.IsScalar()) {
+      try {
+        item.step = parse_step(node.Scalar(), src);
+      } catch (const InputError& err) {
+        for (const auto& d : err.diagnostics()) diags.add(d.where, d.key, d.message);
+        continue;
+      }
+    } else if (node.IsMap()) {
+      static const std::vector<std::string> keys{"repeat", "steps", "label"};
+      bool ok = true;
+      for (auto it = node.begin(); it != node.end(); ++it) {
+        const std::string k = it->first.Scalar();
+        if (std::find(keys.begin(), keys.end(), k) == keys.end()) {
+          const std::string guess = nearest(k, keys);
+          diags.add(node_source(it->first, file), "experiment",
+                    fmt::format("unknown key '{}' in a repeat block{}; a block is {{repeat: N, steps: "
+                                "[...], label: name}}",
+                                k, guess.empty() ? "" : fmt::format(" (did you mean '{}'?)", guess)));
+          ok = false;
+        }
+      }
+      long n = 0;
+      if (!node["repeat"] || !node["repeat"].IsScalar() || !YAML::convert<long>::decode(node["repeat"], n) || n < 1) {
+        diags.add(src, "experiment", "a repeat block needs 'repeat: N' with N a whole number >= 1");
+        ok = false;
+      }
+      if (!node["steps"] || !node["steps"].IsSequence() || node["steps"].size() == 0) {
+        diags.add(src, "experiment", "a repeat block needs 'steps:', a non-empty list of steps or blocks");
+        ok = false;
+      }
+      if (!ok) continue;
+      item.repeat = n;
+      if (node["label"]) item.label = node["label"].Scalar();
+      item.items = parse_items(node["steps"], file, diags);
+      bool charge = false, discharge = false;
+      for (const auto& sub : item.items) {
+        if (!sub.step) continue;
+        charge = charge || sub.step->direction < 0 || sub.step->mode == Step::Mode::voltage;
+        discharge = discharge || sub.step->direction > 0;
+      }
+      item.cycle_block = charge && discharge;
+    } else {
+      diags.add(src, "experiment",
+                "each item is a sentence ('Discharge at 1C until 2.5 V') or a block {repeat: N, "
+                "steps: [...]}");
       continue;
     }
-    try {
-      steps.push_back(parse_step(item.Scalar(), src));
-    } catch (const InputError& err) {
-      for (const auto& d : err.diagnostics()) diags.add(d.where, d.key, d.message);
+    out.push_back(std::move(item));
+  }
+  return out;
+}
+
+struct Unroller {
+  std::vector<Step> steps;
+  int cycle = 0, activation = 0;
+  static constexpr std::size_t limit = 10'000'000;  // steps: far beyond any real test
+
+  void unroll(const std::vector<Item>& items, const std::string& label, bool in_activation) {
+    for (const auto& item : items) {
+      if (item.step) {
+        steps.push_back(*item.step);
+        continue;
+      }
+      const bool act = in_activation || item.label == "activation";
+      const std::string block = item.label.empty() ? label : item.label;
+      for (long r = 0; r < item.repeat; ++r) {
+        const std::size_t first = steps.size();
+        unroll(item.items, block, act);
+        if (steps.size() > limit) {
+          throw InputError(Source{}, "experiment",
+                           fmt::format("the experiment unrolls to more than {} steps", limit));
+        }
+        if (!item.cycle_block) continue;
+        const int c = act ? 0 : ++cycle;
+        const int a = act ? ++activation : 0;
+        for (std::size_t k = first; k < steps.size(); ++k) {
+          if (steps[k].cycle == 0 && steps[k].activation_cycle == 0) {
+            steps[k].cycle = c;
+            steps[k].activation_cycle = a;
+          }
+          if (steps[k].block.empty()) steps[k].block = block;
+        }
+      }
     }
   }
-  if (steps.empty() && diags.empty()) diags.add(e.src, "experiment", "the experiment has no steps");
+};
+
+}  // namespace
+
+StopWhen parse_stop_when(const ParamSet& params) {
+  StopWhen s;
+  if (params.has("stop_when.capacity_below")) s.capacity_below = params.quantity("stop_when.capacity_below");
+  if (params.has("stop_when.cycles")) s.cycles = static_cast<int>(params.integer("stop_when.cycles"));
+  return s;
+}
+
+std::vector<Step> parse_experiment(const ParamSet& params) {
+  const Entry& e = params.at("experiment");
+  DiagnosticList diags;
+  const std::vector<Item> items = parse_items(e.node, e.src.file, diags);
   diags.throw_if_any();
-  return steps;
+  Unroller u;
+  u.unroll(items, "", false);
+  if (u.steps.empty()) diags.add(e.src, "experiment", "the experiment has no steps");
+  diags.throw_if_any();
+  return std::move(u.steps);
 }
 
 }  // namespace cascade

@@ -38,12 +38,28 @@ struct Step {
   std::optional<Amount> until_current;   // magnitude ("until C/20", "until 0.05 mA/cm2")
   std::optional<Capacity> until_capacity;  // charge passed in the step ("until 0.2 mAh/cm2")
   std::optional<double> temperature;     // K ("at 25 degC")
+  // Where the step sits in the experiment: cycle number (0 outside any cycle and in activation
+  // cycles), activation cycle number (0 outside activation), the label of its repeat block.
+  int cycle = 0;
+  int activation_cycle = 0;
+  std::string block;
 };
+
+// Whole-experiment stop conditions (`stop_when:`); zero means unused.
+struct StopWhen {
+  double capacity_below = 0;  // fraction of the first numbered cycle's discharge capacity
+  int cycles = 0;             // stop after this many numbered cycles
+};
+StopWhen parse_stop_when(const ParamSet& params);
 
 // Parses one sentence; throws InputError quoting it and listing the accepted forms.
 Step parse_step(const std::string& text, const Source& src);
 
-// The steps of a case's `experiment:` list.
+// The steps of a case's `experiment:` list, with repeat blocks unrolled. An item is a sentence or
+// a block {repeat: N, steps: [...], label: name}; blocks nest. Each repetition of a block that
+// holds both a charge and a discharge step directly is one cycle, numbered from 1 in order; the
+// cycles of a block labelled `activation` are numbered apart (activation_cycle) and leave `cycle`
+// at 0, as the study counts its 1C cycles after two 0.1C activation cycles.
 std::vector<Step> parse_experiment(const ParamSet& params);
 
 }  // namespace cascade

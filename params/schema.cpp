@@ -114,7 +114,17 @@ Schema build_cascade_schema() {
   s.add(other("name", KeyKind::string, "case name (output folder name)"));
   s.add(other("description", KeyKind::string, "what the case is for"));
   s.add(other("source", KeyKind::string, "where the parameter set comes from"));
-  s.add(other("experiment", KeyKind::list, "protocol steps, e.g. 'Discharge at 1C until 2.5 V'"));
+  s.add(other("experiment", KeyKind::list,
+              "protocol: sentences ('Discharge at 1C until 2.5 V') and blocks {repeat: N, steps: "
+              "[...], label: activation}"));
+  {
+    KeySpec k = fraction("stop_when.capacity_below",
+                         "end the experiment when a cycle's discharge capacity falls below this "
+                         "fraction of the first numbered cycle's (e.g. 80 %)",
+                         true);
+    s.add(k);
+  }
+  s.add(integer("stop_when.cycles", "end the experiment after this many numbered cycles", 1, 1e9, ""));
 
   // ---- cell ----
   s.add(pos("cell.area", dim::area, "electrode area (converts A to A/m2 and ohm to ohm m2)",

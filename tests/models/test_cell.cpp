@@ -107,7 +107,7 @@ TEST_CASE("analytic Jacobian matches finite differences in every control mode") 
 TEST_CASE("state layout: each cathode node's shells sit beside it, and every index has a name") {
   auto c = load_case("tests/data/models/rich_cell.yaml");
   Cell cell(c.cell);
-  CHECK(cell.size() == 4 + 2 * 4 + (5 + 4) * 5 + 3);
+  CHECK(cell.size() == 4 + 2 * 4 + (5 + 4) * 5 + 4);
   CHECK(cell.i_c_s(2, 0) == cell.i_c_e(4 + 2) + 5);
   CHECK(cell.describe(cell.i_c_s(3, 2)) == "c_s[r=2] at cathode node 3");
   CHECK(cell.describe(cell.i_phi_e(1)) == "phi_e at membrane node 1");

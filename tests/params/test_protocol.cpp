@@ -224,10 +224,13 @@ TEST_CASE("parse_experiment: every step with its line, and all bad steps togethe
     cascade::parse_experiment(bad);
     FAIL_CHECK("no InputError thrown");
   } catch (const InputError& e) {
-    REQUIRE(e.diagnostics().size() == 3);
+    // two bad sentences, and a map that is not a block: an unknown key, no repeat, no steps
+    REQUIRE(e.diagnostics().size() == 5);
     CHECK(e.diagnostics()[0].where.line == 2);
     CHECK(e.diagnostics()[1].where.line == 4);
-    CHECK(e.diagnostics()[2].message.find("each step is a sentence") != std::string::npos);
+    CHECK(e.diagnostics()[2].message.find("unknown key 'a' in a repeat block") != std::string::npos);
+    CHECK(e.diagnostics()[3].message.find("repeat: N") != std::string::npos);
+    CHECK(e.diagnostics()[4].message.find("needs 'steps:'") != std::string::npos);
   }
 }
 
@@ -258,4 +261,75 @@ TEST_CASE("a current step may end at a capacity: areal, absolute or specific") {
   CHECK(*g.duration == doctest::Approx(7200).scale(0));
   CHECK_THROWS_WITH_AS(cascade::parse_step("Discharge at 1C until 3 A", cascade::Source{"case.yaml", 3, 5}),
                        doctest::Contains("ends at a voltage"), cascade::InputError);
+}
+
+namespace {
+std::vector<cascade::Step> experiment_of(const std::string& yaml) {
+  return cascade::parse_experiment(cascade::ParamSet::load_string(yaml, "case.yaml"));
+}
+}  // namespace
+
+TEST_CASE("repeat blocks unroll, and each repetition with a charge and a discharge is a cycle") {
+  const auto s = experiment_of(R"(
+experiment:
+  - "Rest for 1 minute"
+  - repeat: 2
+    label: activation
+    steps: ["Charge at 0.1C until 4.2 V", "Discharge at 0.1C until 3.5 V"]
+  - repeat: 3
+    steps: ["Charge at 1C until 4.2 V", "Hold at 4.2 V until C/20", "Discharge at 1C until 3.5 V", "Rest for 10 minutes"]
+)");
+  REQUIRE(s.size() == 1 + 2 * 2 + 3 * 4);
+  CHECK(s[0].cycle == 0);
+  CHECK(s[0].activation_cycle == 0);
+  CHECK(s[1].activation_cycle == 1);
+  CHECK(s[1].cycle == 0);
+  CHECK(s[1].block == "activation");
+  CHECK(s[4].activation_cycle == 2);
+  CHECK(s[5].cycle == 1);
+  CHECK(s[8].cycle == 1);  // the rest belongs to its cycle
+  CHECK(s[9].cycle == 2);
+  CHECK(s.back().cycle == 3);
+  CHECK(s.back().activation_cycle == 0);
+}
+
+TEST_CASE("nested blocks: the innermost block with a charge and a discharge numbers the cycles") {
+  const auto s = experiment_of(R"(
+experiment:
+  - repeat: 2
+    label: rate test
+    steps:
+      - repeat: 2
+        steps: ["Charge at 0.5C until 4.2 V", "Discharge at 0.1C until 3.5 V"]
+      - repeat: 3
+        steps: ["Charge at 0.5C until 4.2 V", "Discharge at 2C until 3.5 V"]
+)");
+  REQUIRE(s.size() == 2 * (2 + 3) * 2);
+  std::vector<int> cycles;
+  for (const auto& st : s) cycles.push_back(st.cycle);
+  CHECK(cycles.front() == 1);
+  CHECK(cycles.back() == 10);
+  for (std::size_t k = 0; k < s.size(); k += 2) CHECK(s[k].cycle == s[k + 1].cycle);
+  CHECK(s[0].block == "rate test");
+}
+
+TEST_CASE("bad repeat blocks are errors that say what a block is") {
+  using cascade::InputError;
+  CHECK_THROWS_WITH_AS(experiment_of("experiment: [{repeat: 0, steps: ['Rest for 1 minute']}]"),
+                       doctest::Contains("repeat: N"), InputError);
+  CHECK_THROWS_WITH_AS(experiment_of("experiment: [{repeat: 2}]"), doctest::Contains("needs 'steps:'"), InputError);
+  CHECK_THROWS_WITH_AS(experiment_of("experiment: [{repaet: 2, steps: ['Rest for 1 minute']}]"),
+                       doctest::Contains("did you mean 'repeat'"), InputError);
+  CHECK_THROWS_WITH_AS(experiment_of("experiment: [{repeat: 2, steps: ['Jump at 1C until 3 V']}]"),
+                       doctest::Contains("cannot read step 'Jump at 1C until 3 V'"), InputError);
+}
+
+TEST_CASE("stop_when reads a capacity fraction and a cycle count") {
+  const auto p = cascade::ParamSet::load_string(
+      "experiment: ['Rest for 1 minute']\nstop_when: {capacity_below: 80 %, cycles: 700}\n", "case.yaml");
+  const auto s = cascade::parse_stop_when(p);
+  CHECK(s.capacity_below == doctest::Approx(0.8).scale(0));
+  CHECK(s.cycles == 700);
+  CHECK_THROWS_AS(cascade::ParamSet::load_string("stop_when: {capacity_below: 120 %}\n", "case.yaml"),
+                  cascade::InputError);
 }

@@ -280,3 +280,28 @@ TEST_CASE("output thinning keeps every step's first and last rows, and the break
   CHECK(t.front() == 0.0);
   CHECK(t.back() > 3400);
 }
+
+TEST_CASE("a cycling run writes cycles.csv, one row per cycle, and numbers the time series") {
+  const TempDir out;
+  const Result r = cascade("run " + quoted(root / "cases/examples/li_qsse_lmo_cascade.yaml") + " -o " +
+                           quoted(out.path) + small_mesh +
+                           " --set 'experiment=[{repeat: 3, steps: [Charge at 1 mA/cm2 until 4.3 V, "
+                           "Discharge at 2 mA/cm2 until 3.5 V]}]' --set 'output.timeseries=every step'");
+  REQUIRE(r.status == 0);
+  std::istringstream csv(read(out.path / "cycles.csv"));
+  std::string header, line;
+  std::getline(csv, header);
+  CHECK(header ==
+        "cycle,activation_cycle,discharge_capacity_mAh_g,charge_capacity_mAh_g,coulombic_efficiency,"
+        "energy_Wh_kg,mean_discharge_voltage_V,retention_pct");
+  int n = 0;
+  while (std::getline(csv, line)) {
+    ++n;
+    CHECK(line.rfind(std::to_string(n) + ",0,", 0) == 0);
+  }
+  CHECK(n == 3);
+  CHECK_FALSE(fs::exists(out.path / "cycles.csv.partial"));
+  const auto summary = nlohmann::json::parse(read(out.path / "summary.json"));
+  CHECK(summary["cycles"] == 3);
+  CHECK(read(out.path / "timeseries.csv").find("\n0.000000,1,1,") != std::string::npos);
+}

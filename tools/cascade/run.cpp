@@ -98,6 +98,7 @@ int run_case(const std::string& file, const std::string& out_dir_arg,
   const double interval = output_interval(settings.timeseries, p.where("output.timeseries"));
   p.require({"experiment"});
   const std::vector<Step> steps = parse_experiment(p);
+  const StopWhen stop = parse_stop_when(p);
   const std::string name = case_name(p);
   const fs::path out_dir = out_dir_arg.empty() ? fs::path("out") / name : fs::path(out_dir_arg);
   fs::create_directories(out_dir);
@@ -115,6 +116,21 @@ int run_case(const std::string& file, const std::string& out_dir_arg,
       "eta_cathode_V,cei_ohmic_V,electrolyte_ohmic_V,electrolyte_concentration_V,sei_ohmic_V,"
       "eta_anode_V,solid_ohmic_V,contact_ohmic_V,sto_avg,sto_surface_avg,c_e_min_mol_m3,"
       "c_e_max_mol_m3,li_foil_thickness_um\n");
+  // Per-cycle results, streamed as each cycle completes (a run stopped half way keeps them in
+  // cycles.csv.partial) and renamed when the run ends.
+  const fs::path cy_path = out_dir / "cycles.csv";
+  const fs::path cy_tmp = cy_path.string() + ".partial";
+  auto cy = fmt::output_file(cy_tmp.string());
+  cy.print("cycle,activation_cycle,discharge_capacity_mAh_g,charge_capacity_mAh_g,"
+           "coulombic_efficiency,energy_Wh_kg,mean_discharge_voltage_V,retention_pct\n");
+  const auto on_cycle = [&](const CycleResult& c) {
+    const double ce = c.charge_charge > 0 ? c.discharge_charge / c.charge_charge : 0.0;
+    const double v_mean = c.discharge_charge > 0 ? c.discharge_energy / c.discharge_charge : 0.0;
+    cy.print("{},{},{:.6f},{:.6f},{:.8f},{:.6f},{:.6f},{:.4f}\n", c.cycle, c.activation_cycle,
+             c.discharge_charge * to_mAh_g, c.charge_charge * to_mAh_g, ce,
+             c.discharge_energy / mass / 3600.0, v_mean, c.retention * 100.0);
+    cy.flush();
+  };
   double next_out = 0.0;
   int last_step = 0;
   long rows = 0;
@@ -128,14 +144,16 @@ int run_case(const std::string& file, const std::string& out_dir_arg,
     const auto& b = o.breakdown;
     ts.print("{:.6f},{},{},{:.8g},{:.9f},{:.8g},{:.6g},{:.9f},{:.9f},{:.9f},{:.9f},{:.9f},{:.9f},"
              "{:.9f},{:.9f},{:.9f},{:.8f},{:.8f},{:.6g},{:.6g},{:.6f}\n",
-             r.t, r.step, 0, o.current, o.voltage, o.charge * to_mAh_g, r.temperature, b.ocv,
+             r.t, r.step, r.cycle, o.current, o.voltage, o.charge * to_mAh_g, r.temperature, b.ocv,
              b.eta_cathode, b.cei_ohmic, b.electrolyte_ohmic, b.electrolyte_concentration,
              b.sei_ohmic, b.eta_anode, b.solid_ohmic, b.contact_ohmic, o.sto_avg, o.sto_surf_avg,
              o.c_e_min, o.c_e_max, o.foil_thickness * 1e6);
     ++rows;
-  });
+  }, stop, on_cycle);
   ts.close();
   fs::rename(ts_tmp, ts_path);
+  cy.close();
+  fs::rename(cy_tmp, cy_path);
 
   // Summary: per step capacities, solver statistics, provenance (STYLE.md convention 10).
   nlohmann::json js;
@@ -162,6 +180,15 @@ int run_case(const std::string& file, const std::string& out_dir_arg,
   js["discharge_capacity_mAh_g"] = discharged * to_mAh_g;
   js["charge_capacity_mAh_g"] = charged * to_mAh_g;
   js["discharge_capacity_mAh_cm2"] = discharged / 36000.0;
+  js["cycles"] = 0;
+  for (const auto& c : res.cycles) {
+    if (c.cycle == 0) continue;
+    if (js["cycles"] == 0) js["first_cycle_discharge_capacity_mAh_g"] = c.discharge_charge * to_mAh_g;
+    js["cycles"] = c.cycle;
+    js["last_cycle_discharge_capacity_mAh_g"] = c.discharge_charge * to_mAh_g;
+    js["last_cycle_retention_pct"] = c.retention * 100.0;
+  }
+  js["stop_reason"] = res.stop_reason;
   const auto& st = res.stats;
   js["solver"] = {{"steps", st.steps},
                   {"residual_evaluations", st.residual_evals},

@@ -1,0 +1,107 @@
+// Cycles: per-cycle capacities and energy agree with the time series, and stop conditions end
+// the experiment where they should.
+#include <doctest/doctest.h>
+
+#include <cmath>
+
+#include "support/case_runner.hpp"
+
+using namespace cascade;
+using namespace cascade::testing;
+
+namespace {
+LoadedCase cycling_case(const std::string& experiment, const std::string& extra = "") {
+  // the example cascade on a coarse mesh, with the given experiment
+  ParamSet p = ParamSet::load_string("include: cases/examples/li_qsse_lmo_cascade.yaml\n"
+                                     "mesh: {membrane: 5, cathode: 8, particle: 6}\n"
+                                     "output: {timeseries: every step}\n"
+                                     "experiment:\n" + experiment + extra,
+                                     "cycling.yaml");
+  return LoadedCase{p, build_cell_params(p), build_solver_settings(p), parse_experiment(p)};
+}
+}  // namespace
+
+TEST_CASE("a 2-cycle experiment: cycle capacities and energy match the integral of the time series") {
+  auto c = cycling_case(
+      "  - repeat: 2\n"
+      "    steps: ['Charge at 1 mA/cm2 until 4.2 V', 'Hold at 4.2 V until 0.1 mA/cm2',\n"
+      "            'Discharge at 2 mA/cm2 until 3.5 V', 'Rest for 10 minutes']\n");
+  Simulation sim(c.cell, c.settings);
+  std::vector<Row> rows;
+  std::vector<CycleResult> cycles;
+  const RunResult res = sim.run(c.steps, [&](const Row& r) { rows.push_back(r); }, {},
+                                [&](const CycleResult& cy) { cycles.push_back(cy); });
+  REQUIRE(res.cycles.size() == 2);
+  REQUIRE(cycles.size() == 2);
+  for (int k = 1; k <= 2; ++k) {
+    // trapezoidal integrals of I and I V over the rows of cycle k, split by sign of I
+    double q_dis = 0, q_ch = 0, e_dis = 0;
+    for (std::size_t i = 1; i < rows.size(); ++i) {
+      if (rows[i].cycle != k || rows[i - 1].cycle != k || rows[i].step != rows[i - 1].step) continue;
+      const double dt = rows[i].t - rows[i - 1].t;
+      const double I = 0.5 * (rows[i].out.current + rows[i - 1].out.current);
+      const double P = 0.5 * (rows[i].out.current * rows[i].out.voltage +
+                              rows[i - 1].out.current * rows[i - 1].out.voltage);
+      if (I > 0) {
+        q_dis += I * dt;
+        e_dis += P * dt;
+      } else {
+        q_ch -= I * dt;
+      }
+    }
+    const CycleResult& cy = res.cycles[k - 1];
+    CAPTURE(k);
+    CHECK(cy.cycle == k);
+    CHECK(cy.discharge_charge == doctest::Approx(q_dis).epsilon(1e-6).scale(0));   // CC: exact
+    CHECK(cy.charge_charge == doctest::Approx(q_ch).epsilon(2e-3).scale(0));       // CV tail: trapezoid
+    CHECK(cy.discharge_energy == doctest::Approx(e_dis).epsilon(1e-3).scale(0));
+  }
+  // the same cell cycled twice the same way delivers the same capacity; retention is relative
+  CHECK(res.cycles[0].retention == doctest::Approx(1.0).scale(0));
+  CHECK(res.cycles[1].retention == doctest::Approx(1.0).epsilon(2e-3).scale(0));
+  // the rows carry their cycle
+  CHECK(rows.front().cycle == 1);
+  CHECK(rows.back().cycle == 2);
+}
+
+TEST_CASE("stop_when ends the experiment at a capacity fraction or a cycle count") {
+  // after one slow cycle, fast discharges deliver far less: the first fast cycle stops it
+  const std::string experiment =
+      "  - repeat: 1\n"
+      "    steps: ['Charge at 1 mA/cm2 until 4.2 V', 'Discharge at 0.5 mA/cm2 until 3.5 V']\n"
+      "  - repeat: 5\n"
+      "    steps: ['Charge at 1 mA/cm2 until 4.2 V', 'Discharge at 8 mA/cm2 until 3.5 V']\n";
+  {
+    auto c = cycling_case(experiment);
+    Simulation sim(c.cell, c.settings);
+    const RunResult res = sim.run(c.steps, nullptr, StopWhen{0.8, 0});
+    REQUIRE(res.cycles.size() == 2);
+    CHECK(res.cycles[1].retention < 0.8);
+    CHECK(res.stop_reason.find("below 80 %") != std::string::npos);
+    CHECK(res.steps.size() == 4);
+  }
+  {
+    auto c = cycling_case(experiment);
+    Simulation sim(c.cell, c.settings);
+    const RunResult res = sim.run(c.steps, nullptr, StopWhen{0.0, 3});
+    CHECK(res.cycles.size() == 3);
+    CHECK(res.stop_reason == "3 cycles done");
+  }
+}
+
+TEST_CASE("activation cycles are summed but not numbered, and do not set the retention reference") {
+  auto c = cycling_case(
+      "  - repeat: 1\n"
+      "    label: activation\n"
+      "    steps: ['Charge at 1 mA/cm2 until 4.2 V', 'Discharge at 0.5 mA/cm2 until 3.5 V']\n"
+      "  - repeat: 2\n"
+      "    steps: ['Charge at 1 mA/cm2 until 4.2 V', 'Discharge at 4 mA/cm2 until 3.5 V']\n");
+  Simulation sim(c.cell, c.settings);
+  const RunResult res = sim.run(c.steps, nullptr);
+  REQUIRE(res.cycles.size() == 3);
+  CHECK(res.cycles[0].cycle == 0);
+  CHECK(res.cycles[0].activation_cycle == 1);
+  CHECK(res.cycles[1].cycle == 1);
+  CHECK(res.cycles[1].retention == doctest::Approx(1.0).scale(0));  // reference: cycle 1, not activation
+  CHECK(res.cycles[0].discharge_charge > res.cycles[1].discharge_charge);
+}
