@@ -159,6 +159,11 @@ StepResult Simulation::run_step(const Step& step, int index,
       res.end_reason = "time";
       break;
     }
+    if (interrupt_ && interrupt_->load(std::memory_order_relaxed)) {
+      res.end_reason = "interrupted";
+      res.interrupted = true;
+      break;
+    }
   }
   res.t_end = t_;
   res.charge = y_[cell_.i_charge()] - q0;
@@ -212,6 +217,11 @@ RunResult Simulation::run(const std::vector<Step>& steps, const std::function<vo
     }
     if (r.foil_depleted) {
       result.stop_reason = "the Li foil is used up";
+      break;
+    }
+    if (r.interrupted) {
+      result.stop_reason = "interrupted";
+      is_open = false;  // a cycle cut short is not a cycle
       break;
     }
   }

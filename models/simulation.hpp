@@ -2,6 +2,7 @@
 // Runs a protocol (a list of steps) on a cell with the IDA integrator, reporting every accepted
 // step. Each step hands its final state to the next one; a step that cannot start because the
 // cell is already past its limit is skipped with a note, as a cycler would.
+#include <atomic>
 #include <functional>
 #include <string>
 #include <vector>
@@ -31,6 +32,7 @@ struct StepResult {
   std::string end_reason;          // "2.5 V reached", "time", "skipped: ..."
   bool skipped = false;
   bool foil_depleted = false;      // the cell cannot go on: the experiment stops
+  bool interrupted = false;        // stopped by set_interrupt's flag
 };
 
 // One charge + discharge cycle, summed over its steps.
@@ -57,6 +59,10 @@ class Simulation {
   const std::vector<double>& state() const { return y_; }
   double time() const { return t_; }
 
+  // A flag another thread or a signal handler may raise: the run then stops after the current
+  // integrator step, ends that step with reason "interrupted" and returns what finished.
+  void set_interrupt(const std::atomic<bool>* flag) { interrupt_ = flag; }
+
   // The current density a step asks for (A/m2 or W/m2, discharge > 0).
   double amount_si(const Amount& a) const;
   RunResult run(const std::vector<Step>& steps, const std::function<void(const Row&)>& on_row,
@@ -70,6 +76,7 @@ class Simulation {
   solver::Integrator integrator_;
   std::vector<double> y_, yp_;
   double t_ = 0;
+  const std::atomic<bool>* interrupt_ = nullptr;
 };
 
 solver::IntegratorOptions integrator_options(const Cell& cell, const SolverSettings& s);

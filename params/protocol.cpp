@@ -266,7 +266,7 @@ std::vector<Item> parse_items(const YAML::Node& list, const std::string& file, D
 struct Unroller {
   std::vector<Step> steps;
   int cycle = 0, activation = 0;
-  static constexpr std::size_t limit = 10'000'000;  // steps: far beyond any real test
+  static constexpr std::size_t limit = 1'000'000;  // steps: far beyond any real test
 
   void unroll(const std::vector<Item>& items, const std::string& label, bool in_activation) {
     for (const auto& item : items) {

@@ -305,3 +305,78 @@ TEST_CASE("a cycling run writes cycles.csv, one row per cycle, and numbers the t
   CHECK(summary["cycles"] == 3);
   CHECK(read(out.path / "timeseries.csv").find("\n0.000000,1,1,") != std::string::npos);
 }
+
+namespace {
+std::vector<std::vector<double>> csv_rows(const std::string& text) {
+  std::istringstream in(text);
+  std::string line;
+  std::getline(in, line);  // header
+  std::vector<std::vector<double>> rows;
+  while (std::getline(in, line)) {
+    std::vector<double> v;
+    std::istringstream s(line);
+    for (std::string x; std::getline(s, x, ',');) v.push_back(std::stod(x));
+    rows.push_back(v);
+  }
+  return rows;
+}
+const std::string three_cycles =
+    " --set 'experiment=[{repeat: 3, steps: [Charge at 1 mA/cm2 until 4.3 V, "
+    "Discharge at 2 mA/cm2 until 3.5 V]}]'";
+}  // namespace
+
+TEST_CASE("output policies: last cycle, chosen cycles, and an interval that keeps each step's ends") {
+  const fs::path example = root / "cases/examples/li_qsse_lmo_cascade.yaml";
+  {
+    const TempDir out;
+    REQUIRE(cascade("run " + quoted(example) + " -o " + quoted(out.path) + small_mesh + three_cycles +
+                    " --set 'output.timeseries=last cycle'").status == 0);
+    const auto rows = csv_rows(read(out.path / "timeseries.csv"));
+    REQUIRE(!rows.empty());
+    for (const auto& r : rows) CHECK(r[2] == 3);  // column 3 is the cycle
+    CHECK(csv_rows(read(out.path / "cycles.csv")).size() == 3);  // cycles.csv stays complete
+  }
+  {
+    const TempDir out;
+    REQUIRE(cascade("run " + quoted(example) + " -o " + quoted(out.path) + small_mesh + three_cycles +
+                    " --set 'output.timeseries=cycles [1, 3]'").status == 0);
+    const auto rows = csv_rows(read(out.path / "timeseries.csv"));
+    bool one = false, three = false;
+    for (const auto& r : rows) {
+      CHECK(r[2] != 2);
+      one = one || r[2] == 1;
+      three = three || r[2] == 3;
+    }
+    CHECK(one);
+    CHECK(three);
+  }
+  {
+    const TempDir out;
+    REQUIRE(cascade("run " + quoted(example) + " -o " + quoted(out.path) + small_mesh + three_cycles +
+                    " --set 'output.timeseries=every 1 h'").status == 0);
+    const auto rows = csv_rows(read(out.path / "timeseries.csv"));
+    // every step (6 of them) has its first and its last row, so voltage cutoffs appear
+    int at_cutoff = 0;
+    for (const auto& r : rows) at_cutoff += std::abs(r[4] - 3.5) < 1e-6 || std::abs(r[4] - 4.3) < 1e-6;
+    CHECK(at_cutoff == 6);
+  }
+  CHECK(cascade("run " + quoted(example) + small_mesh + " --set 'output.timeseries=sometimes'").status == 2);
+}
+
+TEST_CASE("Ctrl-C stops a long run cleanly: finished cycles are written, exit status 130") {
+  const TempDir out;
+  const Result r = cascade("run " + quoted(root / "cases/examples/li_qsse_lmo_cascade.yaml") + " -o " +
+                           quoted(out.path) + small_mesh +
+                           " --set 'experiment=[{repeat: 100000, steps: [Charge at 1 mA/cm2 until 4.3 V, "
+                           "Discharge at 2 mA/cm2 until 3.5 V]}]' --set 'output.timeseries=last cycle'"
+                           " & pid=$!; sleep 1; kill -INT $pid; wait $pid");
+  REQUIRE(r.exited);
+  CHECK(r.status == 130);
+  CHECK(fs::exists(out.path / "summary.json"));
+  CHECK_FALSE(fs::exists(out.path / "cycles.csv.partial"));
+  const auto cycles = csv_rows(read(out.path / "cycles.csv"));
+  CHECK(cycles.size() > 3);
+  CHECK(cycles.size() < 100000);
+  const auto summary = nlohmann::json::parse(read(out.path / "summary.json"));
+  CHECK(summary["stop_reason"] == "interrupted");
+}

@@ -2,7 +2,15 @@
 #include <fmt/format.h>
 #include <fmt/os.h>
 
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
 #include <cmath>
+#include <cstdio>
+#include <optional>
+#include <set>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -51,23 +59,130 @@ std::string value_text(const ParamSet& p, const Entry& e) {
   }
 }
 
-// "every 10 s" -> 10; "every step" -> 0
-double output_interval(const std::string& text, const Source& src) {
-  if (text == "every step") return 0.0;
-  static const std::regex re(R"(^every\s+(.+)$)");
+// Which rows go to timeseries.csv (cycles.csv is always complete).
+struct OutputPolicy {
+  enum class Kind { every_step, interval, last_cycle, cycles } kind = Kind::every_step;
+  double dt = 0;        // s, interval
+  std::set<int> cycles;  // cycles
+};
+
+OutputPolicy output_policy(const std::string& text, const Source& src) {
+  OutputPolicy p;
+  if (text == "every step") return p;
+  if (text == "last cycle") {
+    p.kind = OutputPolicy::Kind::last_cycle;
+    return p;
+  }
+  static const std::regex every(R"(^every\s+(.+)$)");
+  static const std::regex cycles(R"(^cycles\s*\[([0-9,\s]+)\]$)");
   std::smatch m;
-  if (std::regex_match(text, m, re)) {
+  if (std::regex_match(text, m, every)) {
     try {
-      const double dt = to_si(m[1].str(), dim::time);
-      if (dt > 0) return dt;
+      p.dt = to_si(m[1].str(), dim::time);
+      p.kind = OutputPolicy::Kind::interval;
+      if (p.dt > 0) return p;
     } catch (const UnitError&) {
     }
+  } else if (std::regex_match(text, m, cycles)) {
+    std::stringstream ss(m[1].str());
+    for (std::string item; std::getline(ss, item, ',');) {
+      if (item.find_first_not_of(" ") != std::string::npos) p.cycles.insert(std::stoi(item));
+    }
+    p.kind = OutputPolicy::Kind::cycles;
+    if (!p.cycles.empty()) return p;
   }
   throw InputError(src, "output.timeseries",
-                   fmt::format("'{}' is not an output policy; expected 'every step' or 'every <time>' "
-                               "(e.g. 'every 10 s')",
+                   fmt::format("'{}' is not an output policy; expected 'every step', 'every <time>' "
+                               "(e.g. 'every 10 s'), 'last cycle' or 'cycles [1, 100, 1000]'",
                                text));
 }
+
+// Applies the policy to the stream of rows: an interval keeps each step's first and last rows;
+// 'last cycle' holds the rows of the latest cycle and writes them at the end.
+class RowWriter {
+ public:
+  RowWriter(OutputPolicy policy, std::function<void(const Row&)> write)
+      : policy_(std::move(policy)), write_(std::move(write)) {}
+  void operator()(const Row& r) {
+    switch (policy_.kind) {
+      case OutputPolicy::Kind::every_step: write_(r); return;
+      case OutputPolicy::Kind::cycles:
+        if (policy_.cycles.count(r.cycle)) write_(r);
+        return;
+      case OutputPolicy::Kind::last_cycle:
+        if (r.cycle == 0) return;
+        if (r.cycle != held_cycle_) {
+          held_.clear();
+          held_cycle_ = r.cycle;
+        }
+        held_.push_back(r);
+        return;
+      case OutputPolicy::Kind::interval: {
+        const bool new_step = r.step != step_;
+        if (new_step && pending_) write_(*pending_);  // the last row of the step before
+        pending_.reset();
+        if (new_step || r.t >= next_) {
+          write_(r);
+          next_ = r.t + policy_.dt;
+        } else {
+          pending_ = r;
+        }
+        step_ = r.step;
+        return;
+      }
+    }
+  }
+  void finish() {
+    if (pending_) write_(*pending_);
+    pending_.reset();
+    for (const Row& r : held_) write_(r);
+    held_.clear();
+  }
+
+ private:
+  OutputPolicy policy_;
+  std::function<void(const Row&)> write_;
+  int step_ = 0, held_cycle_ = 0;
+  double next_ = 0;
+  std::optional<Row> pending_;
+  std::vector<Row> held_;
+};
+
+// Ctrl-C: finish the integrator step, write what finished, exit 130.
+std::atomic<bool> interrupted{false};
+extern "C" void on_sigint(int) { interrupted.store(true); }
+
+// A one-line progress report on a terminal; nothing when stderr is not one.
+class Progress {
+ public:
+  Progress(bool enabled, std::size_t total_steps, int total_cycles)
+      : enabled_(enabled), total_(total_steps), cycles_(total_cycles),
+        start_(std::chrono::steady_clock::now()) {}
+  void update(const Row& r) {
+    if (!enabled_) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_ < std::chrono::milliseconds(200)) return;
+    last_ = now;
+    const double elapsed = std::chrono::duration<double>(now - start_).count();
+    const double done = double(r.step) / double(total_);
+    const double eta = done > 0 ? elapsed * (1 - done) / done : 0;
+    std::string where = cycles_ > 0 ? fmt::format("cycle {} of {}, ", r.cycle, cycles_) : "";
+    std::fprintf(stderr, "\r  %sstep %d of %zu, t = %.0f s | elapsed %.0f s, about %.0f s to go   ",
+                 where.c_str(), r.step, total_, r.t, elapsed, eta);
+    std::fflush(stderr);
+    shown_ = true;
+  }
+  void done() {
+    if (shown_) std::fprintf(stderr, "\r%80s\r", "");
+  }
+
+ private:
+  bool enabled_;
+  std::size_t total_;
+  int cycles_;
+  std::chrono::steady_clock::time_point start_, last_{};
+  bool shown_ = false;
+};
 
 std::string git_revision() { return CASCADE_GIT_REV; }
 
@@ -95,7 +210,7 @@ int run_case(const std::string& file, const std::string& out_dir_arg,
   const ParamSet p = ParamSet::load(file, overrides);
   const CellParams cell = build_cell_params(p);
   const SolverSettings settings = build_solver_settings(p);
-  const double interval = output_interval(settings.timeseries, p.where("output.timeseries"));
+  const OutputPolicy policy = output_policy(settings.timeseries, p.where("output.timeseries"));
   p.require({"experiment"});
   const std::vector<Step> steps = parse_experiment(p);
   const StopWhen stop = parse_stop_when(p);
@@ -131,15 +246,8 @@ int run_case(const std::string& file, const std::string& out_dir_arg,
              c.discharge_energy / mass / 3600.0, v_mean, c.retention * 100.0);
     cy.flush();
   };
-  double next_out = 0.0;
-  int last_step = 0;
   long rows = 0;
-  const RunResult res = sim.run(steps, [&](const Row& r) {
-    // keep each step's first and last rows, thin the rest to the requested interval
-    const bool new_step = r.step != last_step;
-    if (interval > 0 && !new_step && r.t < next_out) return;
-    last_step = r.step;
-    if (interval > 0) next_out = r.t + interval;
+  RowWriter writer(policy, [&](const Row& r) {
     const auto& o = r.out;
     const auto& b = o.breakdown;
     ts.print("{:.6f},{},{},{:.8g},{:.9f},{:.8g},{:.6g},{:.9f},{:.9f},{:.9f},{:.9f},{:.9f},{:.9f},"
@@ -149,7 +257,23 @@ int run_case(const std::string& file, const std::string& out_dir_arg,
              b.sei_ohmic, b.eta_anode, b.solid_ohmic, b.contact_ohmic, o.sto_avg, o.sto_surf_avg,
              o.c_e_min, o.c_e_max, o.foil_thickness * 1e6);
     ++rows;
-  }, stop, on_cycle);
+  });
+  int total_cycles = 0;
+  for (const auto& s : steps) total_cycles = std::max(total_cycles, s.cycle);
+  Progress progress(!quiet && isatty(fileno(stderr)), steps.size(), total_cycles);
+  interrupted.store(false);
+  sim.set_interrupt(&interrupted);
+  const auto previous = std::signal(SIGINT, on_sigint);
+  const RunResult res = sim.run(
+      steps,
+      [&](const Row& r) {
+        writer(r);
+        progress.update(r);
+      },
+      stop, on_cycle);
+  std::signal(SIGINT, previous);
+  progress.done();
+  writer.finish();
   ts.close();
   fs::rename(ts_tmp, ts_path);
   cy.close();
@@ -207,16 +331,24 @@ int run_case(const std::string& file, const std::string& out_dir_arg,
   write_atomic(out_dir / "parameters.txt", resolved_parameters_text(file, overrides));
 
   if (!quiet) {
-    for (const auto& s : res.steps) {
+    // the first steps in full; a long experiment is summarised by cycles.csv
+    constexpr std::size_t shown = 12;
+    for (std::size_t k = 0; k < res.steps.size() && k < shown; ++k) {
+      const auto& s = res.steps[k];
       std::cout << fmt::format("  {:<40} {:>9.2f} mAh/g  {:>9.1f} s  {}\n", s.text,
                                std::abs(s.charge) * to_mAh_g, s.t_end - s.t_start, s.end_reason);
     }
+    if (res.steps.size() > shown) {
+      std::cout << fmt::format("  ... and {} more steps; per-cycle results in cycles.csv\n",
+                               res.steps.size() - shown);
+    }
+    if (!res.stop_reason.empty()) std::cout << "  stopped: " << res.stop_reason << "\n";
     std::cout << fmt::format("{}: {} steps, {} residual and {} Jacobian evaluations, {:.1f} ms; "
                              "results in {}\n",
                              name, st.steps, st.residual_evals, st.jacobian_evals,
                              res.wall_seconds * 1e3, out_dir.string());
   }
-  return 0;
+  return res.stop_reason == "interrupted" ? 130 : 0;
 }
 
 }  // namespace cascade::cli
