@@ -111,6 +111,7 @@ StepResult Simulation::run_step(const Step& step, int index,
   const double e0 = y_[cell_.i_energy()];
   res.cycle = step.cycle;
   res.activation_cycle = step.activation_cycle;
+  res.block = step.block;
   const auto emit = [&] {
     if (on_row) on_row(Row{t_, index, step.cycle, T, cell_.outputs(y_.data())});
   };
@@ -206,7 +207,7 @@ RunResult Simulation::run(const std::vector<Step>& steps, const std::function<vo
     result.steps.push_back(run_step(s, static_cast<int>(k) + 1, on_row));
     const StepResult& r = result.steps.back();
     if (s.cycle > 0 || s.activation_cycle > 0) {
-      if (!is_open) open = CycleResult{s.cycle, s.activation_cycle, 0, 0, 0, 0};
+      if (!is_open) open = CycleResult{s.cycle, s.activation_cycle, s.block, 0, 0, 0, 0};
       is_open = true;
       if (r.charge > 0) {
         open.discharge_charge += r.charge;

@@ -28,6 +28,7 @@ struct StepResult {
   double charge = 0;               // C/m2 passed during the step (discharge > 0)
   double energy = 0;               // J/m2 delivered during the step (discharge > 0)
   int cycle = 0, activation_cycle = 0;
+  std::string block;
   double end_voltage = 0;          // V
   std::string end_reason;          // "2.5 V reached", "time", "skipped: ..."
   bool skipped = false;
@@ -39,6 +40,7 @@ struct StepResult {
 struct CycleResult {
   int cycle = 0;             // numbered cycle, 0 for an activation cycle
   int activation_cycle = 0;  // numbered activation cycle, 0 otherwise
+  std::string block;         // label of its repeat block (e.g. "2C" in a rate test)
   double discharge_charge = 0, charge_charge = 0;  // C/m2, both positive
   double discharge_energy = 0;                     // J/m2
   double retention = 0;      // discharge over the first numbered cycle's discharge

@@ -300,6 +300,60 @@ struct Unroller {
 
 }  // namespace
 
+std::vector<Step> rate_test_steps(const ParamSet& params) {
+  if (!params.has("rate_test.rates")) return {};
+  params.require({"rate_test.upper_voltage", "rate_test.lower_voltage"});
+  const Entry& e = params.at("rate_test.rates");
+  std::vector<double> rates;
+  for (const auto& n : e.node) {
+    double r = 0;
+    if (!n.IsScalar() || !YAML::convert<double>::decode(n, r) || !(r > 0)) {
+      throw InputError(node_source(n, e.src.file), "rate_test.rates",
+                       "each rate is a positive C-rate written as a number (0.1 for C/10)");
+    }
+    rates.push_back(r);
+  }
+  if (rates.empty()) throw InputError(e.src, "rate_test.rates", "the rate test has no rates");
+  const double back = params.quantity("rate_test.return_to");
+  if (back > 0) rates.push_back(back);
+  const long n = params.integer("rate_test.cycles_per_rate");
+  const double charge_rate = params.quantity("rate_test.charge_rate");
+  const double hold = params.quantity("rate_test.hold_until");
+  const double vu = params.quantity("rate_test.upper_voltage");
+  const double vl = params.quantity("rate_test.lower_voltage");
+  const Source src = e.src;
+  std::vector<Step> steps;
+  int cycle = 0;
+  for (double r : rates) {
+    const std::string label = fmt::format("{:g}C", r);
+    for (long k = 0; k < n; ++k) {
+      ++cycle;
+      std::vector<std::string> texts{
+          fmt::format("Charge at {:g}C until {:.6g} V", charge_rate > 0 ? charge_rate : r, vu)};
+      if (hold > 0) texts.push_back(fmt::format("Hold at {:.6g} V until {:g}C", vu, hold));
+      texts.push_back(fmt::format("Discharge at {:g}C until {:.6g} V", r, vl));
+      for (const auto& t : texts) {
+        Step s = parse_step(t, src);
+        s.cycle = cycle;
+        s.block = label;
+        steps.push_back(std::move(s));
+      }
+    }
+  }
+  return steps;
+}
+
+std::vector<Step> case_protocol(const ParamSet& params) {
+  const bool rate = params.has("rate_test.rates");
+  if (rate && params.has("experiment")) {
+    throw InputError(params.where("rate_test.rates"), "rate_test",
+                     "give either an experiment or a rate_test, not both");
+  }
+  if (rate) return rate_test_steps(params);
+  params.require({"experiment"});
+  return parse_experiment(params);
+}
+
 StopWhen parse_stop_when(const ParamSet& params) {
   StopWhen s;
   if (params.has("stop_when.capacity_below")) s.capacity_below = params.quantity("stop_when.capacity_below");

@@ -45,6 +45,13 @@ struct Step {
   std::string block;
 };
 
+// The rate test the study runs, as steps: N cycles at each C-rate (charge, optional CV hold,
+// discharge), optionally back to a final rate; each rate's block is labelled "<rate>C".
+// Empty when the case has no rate_test section.
+std::vector<Step> rate_test_steps(const ParamSet& params);
+// The case's protocol: its experiment, or its rate test (giving both is an error).
+std::vector<Step> case_protocol(const ParamSet& params);
+
 // Whole-experiment stop conditions (`stop_when:`); zero means unused.
 struct StopWhen {
   double capacity_below = 0;  // fraction of the first numbered cycle's discharge capacity

@@ -124,6 +124,21 @@ Schema build_cascade_schema() {
                          true);
     s.add(k);
   }
+  {
+    KeySpec k = other("rate_test.rates", KeyKind::list,
+                      "C-rates of a rate test, in order, e.g. [0.1, 0.2, 0.5, 1, 2, 3, 5]");
+    s.add(k);
+  }
+  s.add(integer("rate_test.cycles_per_rate", "cycles at each rate of a rate test", 1, 1e6, "5"));
+  s.add(q("rate_test.return_to", dim::none,
+          "C-rate of the cycles that end a rate test (0: none)", 0, 1e3, "0"));
+  s.add(q("rate_test.charge_rate", dim::none,
+          "C-rate of every charge of a rate test (0: the same as the discharge)", 0, 1e3, "0"));
+  s.add(pos("rate_test.upper_voltage", dim::voltage, "charge cut-off of a rate test"));
+  s.add(pos("rate_test.lower_voltage", dim::voltage, "discharge cut-off of a rate test"));
+  s.add(q("rate_test.hold_until", dim::none,
+          "after each charge, hold the upper voltage until the current falls to this C-rate "
+          "(0: no hold)", 0, 1e3, "0"));
   s.add(integer("stop_when.cycles", "end the experiment after this many numbered cycles", 1, 1e9, ""));
 
   // ---- cell ----

@@ -22,7 +22,7 @@ struct LoadedCase {
 inline LoadedCase load_case(const std::string& rel, const std::vector<std::string>& overrides = {}) {
   ParamSet p = ParamSet::load(repo_path(rel), overrides);
   LoadedCase c{p, build_cell_params(p), build_solver_settings(p), {}};
-  if (p.has("experiment")) c.steps = parse_experiment(p);
+  if (p.has("experiment") || p.has("rate_test.rates")) c.steps = case_protocol(p);
   return c;
 }
 

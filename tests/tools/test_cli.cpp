@@ -380,3 +380,18 @@ TEST_CASE("Ctrl-C stops a long run cleanly: finished cycles are written, exit st
   const auto summary = nlohmann::json::parse(read(out.path / "summary.json"));
   CHECK(summary["stop_reason"] == "interrupted");
 }
+
+TEST_CASE("a rate test writes rate.csv, one row per rate in the order run") {
+  const TempDir out;
+  const Result r = cascade("run " + quoted(root / "cases/examples/lmo_rate_test.yaml") + " -o " +
+                           quoted(out.path) + small_mesh + " --set 'rate_test.rates=[0.5, 2]'" +
+                           " --set rate_test.cycles_per_rate=1");
+  REQUIRE(r.status == 0);
+  const std::string text = read(out.path / "rate.csv");
+  CHECK(text.rfind("c_rate,cycles,discharge_capacity_mAh_g,last_discharge_capacity_mAh_g\n0.5,1,", 0) == 0);
+  const auto rows = csv_rows(text);
+  REQUIRE(rows.size() == 3);
+  CHECK(rows[1][0] == 2);
+  CHECK(rows[2][0] == doctest::Approx(0.1).scale(0));
+  CHECK(rows[0][2] > rows[1][2]);
+}

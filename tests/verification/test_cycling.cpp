@@ -105,3 +105,25 @@ TEST_CASE("activation cycles are summed but not numbered, and do not set the ret
   CHECK(res.cycles[1].retention == doctest::Approx(1.0).scale(0));  // reference: cycle 1, not activation
   CHECK(res.cycles[0].discharge_charge > res.cycles[1].discharge_charge);
 }
+
+TEST_CASE("the rate test: N cycles per rate, back to the first rate, capacity falling with rate") {
+  auto c = load_case("cases/examples/lmo_rate_test.yaml",
+                     {"mesh.membrane=5", "mesh.cathode=8", "mesh.particle=6", "rate_test.rates=[0.2, 1, 5]",
+                      "rate_test.cycles_per_rate=2"});
+  REQUIRE(c.steps.size() == (3 + 1) * 2 * 3);  // charge, hold, discharge per cycle
+  CHECK(c.steps.front().text == "Charge at 0.2C until 4.3 V");
+  CHECK(c.steps[2].text == "Discharge at 0.2C until 3.5 V");
+  CHECK(c.steps[2].block == "0.2C");
+  CHECK(c.steps.back().block == "0.1C");  // return_to
+  CHECK(c.steps.back().cycle == 8);
+  Simulation sim(c.cell, c.settings);
+  const RunResult res = sim.run(c.steps, nullptr);
+  REQUIRE(res.cycles.size() == 8);
+  const double at02 = res.cycles[1].discharge_charge, at1 = res.cycles[3].discharge_charge,
+               at5 = res.cycles[5].discharge_charge, back = res.cycles[7].discharge_charge;
+  CHECK(at02 > at1);
+  CHECK(at1 > at5);
+  CHECK(back > at02);  // 0.1C at the end gives back at least the 0.2C capacity: nothing is lost
+  CHECK_THROWS_WITH_AS(load_case("cases/examples/lmo_rate_test.yaml", {"experiment=[Rest for 1 minute]"}),
+                       doctest::Contains("either an experiment or a rate_test"), InputError);
+}

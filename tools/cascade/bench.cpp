@@ -39,7 +39,7 @@ int bench(int repeats, const std::string& root) {
     const ParamSet p = ParamSet::load(file, c.overrides);
     const CellParams cell = build_cell_params(p);
     const SolverSettings settings = build_solver_settings(p);
-    const auto steps = parse_experiment(p);
+    const auto steps = case_protocol(p);
     std::vector<double> wall, setup;
     RunResult last;
     for (int k = 0; k < repeats; ++k) {

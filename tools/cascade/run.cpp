@@ -9,6 +9,7 @@
 #include <csignal>
 #include <cmath>
 #include <cstdio>
+#include <map>
 #include <optional>
 #include <set>
 #include <filesystem>
@@ -211,8 +212,7 @@ int run_case(const std::string& file, const std::string& out_dir_arg,
   const CellParams cell = build_cell_params(p);
   const SolverSettings settings = build_solver_settings(p);
   const OutputPolicy policy = output_policy(settings.timeseries, p.where("output.timeseries"));
-  p.require({"experiment"});
-  const std::vector<Step> steps = parse_experiment(p);
+  const std::vector<Step> steps = case_protocol(p);
   const StopWhen stop = parse_stop_when(p);
   const std::string name = case_name(p);
   const fs::path out_dir = out_dir_arg.empty() ? fs::path("out") / name : fs::path(out_dir_arg);
@@ -313,6 +313,38 @@ int run_case(const std::string& file, const std::string& out_dir_arg,
     js["last_cycle_retention_pct"] = c.retention * 100.0;
   }
   js["stop_reason"] = res.stop_reason;
+
+  // A rate test: capacity per C-rate (mean and last of its cycles), in the order run.
+  if (p.has("rate_test.rates")) {
+    std::string csv = "c_rate,cycles,discharge_capacity_mAh_g,last_discharge_capacity_mAh_g\n";
+    std::vector<std::string> order;
+    std::map<std::string, std::vector<double>> by_block;
+    std::string previous;
+    for (const auto& c : res.cycles) {
+      // a rate that comes back (return_to) is a new group
+      std::string key = c.block;
+      if (key != previous) {
+        int k = 1;
+        while (by_block.count(key)) key = fmt::format("{}#{}", c.block, ++k);
+        order.push_back(key);
+      } else {
+        key = order.back();
+      }
+      previous = c.block;
+      by_block[key].push_back(c.discharge_charge * to_mAh_g);
+    }
+    nlohmann::json rate = nlohmann::json::array();
+    for (const auto& key : order) {
+      const auto& caps = by_block[key];
+      double mean = 0;
+      for (double v : caps) mean += v / caps.size();
+      const std::string c_rate = key.substr(0, key.find('C'));
+      csv += fmt::format("{},{},{:.6f},{:.6f}\n", c_rate, caps.size(), mean, caps.back());
+      rate.push_back({{"c_rate", std::stod(c_rate)}, {"discharge_capacity_mAh_g", mean}});
+    }
+    write_atomic(out_dir / "rate.csv", csv);
+    js["rate_test"] = rate;
+  }
   const auto& st = res.stats;
   js["solver"] = {{"steps", st.steps},
                   {"residual_evaluations", st.residual_evals},
