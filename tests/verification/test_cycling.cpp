@@ -127,3 +127,27 @@ TEST_CASE("the rate test: N cycles per rate, back to the first rate, capacity fa
   CHECK_THROWS_WITH_AS(load_case("cases/examples/lmo_rate_test.yaml", {"experiment=[Rest for 1 minute]"}),
                        doctest::Contains("either an experiment or a rate_test"), InputError);
 }
+
+TEST_CASE("CC-CV: the hold starts at the current the constant-current charge ended with, then decays without a spike") {
+  auto c = cycling_case("  - 'Charge at 1 mA/cm2 until 4.25 V'\n  - 'Hold at 4.25 V until 0.05 mA/cm2'\n");
+  Simulation sim(c.cell, c.settings);
+  std::vector<Row> rows;
+  sim.run(c.steps, [&](const Row& r) { rows.push_back(r); });
+  std::size_t k = 0;
+  while (k < rows.size() && rows[k].step == 1) ++k;
+  REQUIRE(k > 2);
+  REQUIRE(k + 5 < rows.size());
+  const Row& end_cc = rows[k - 1];
+  const Row& start_cv = rows[k];
+  CHECK(end_cc.out.voltage == doctest::Approx(4.25).epsilon(1e-9).scale(0));
+  // the same state hands over: same time, same charge, same current, same voltage
+  CHECK(start_cv.t == end_cc.t);
+  CHECK(start_cv.out.charge == doctest::Approx(end_cc.out.charge).epsilon(1e-12).scale(0));
+  CHECK(start_cv.out.current == doctest::Approx(end_cc.out.current).epsilon(1e-6).scale(0));
+  // then the charging current only shrinks, at the held voltage
+  for (std::size_t i = k + 1; i < rows.size(); ++i) {
+    CHECK(rows[i].out.voltage == doctest::Approx(4.25).epsilon(1e-9).scale(0));
+    CHECK(std::abs(rows[i].out.current) <= std::abs(rows[i - 1].out.current) * (1 + 1e-9));
+  }
+  CHECK(std::abs(rows.back().out.current) == doctest::Approx(0.5).epsilon(1e-6).scale(0));  // A/m2
+}
