@@ -186,6 +186,10 @@ RunResult Simulation::run(const std::vector<Step>& steps, const std::function<vo
     is_open = false;
     if (open.cycle > 0 && first_discharge == 0) first_discharge = open.discharge_charge;
     open.retention = first_discharge > 0 && open.cycle > 0 ? open.discharge_charge / first_discharge : 0;
+    const CellOutputs o = cell_.outputs(y_.data());
+    open.sei_thickness = o.sei_thickness;
+    open.cei_thickness = o.cei_thickness;
+    open.li_inventory = cell_.foil_lithium(y_.data()) * faraday;
     result.cycles.push_back(open);
     if (on_cycle) on_cycle(open);
     if (open.cycle > 0 && stop.capacity_below > 0 && open.retention < stop.capacity_below) {

@@ -44,6 +44,9 @@ struct CycleResult {
   double discharge_charge = 0, charge_charge = 0;  // C/m2, both positive
   double discharge_energy = 0;                     // J/m2
   double retention = 0;      // discharge over the first numbered cycle's discharge
+  // slow states at the end of the cycle
+  double sei_thickness = 0, cei_thickness = 0;  // m (CEI: average over the cathode)
+  double li_inventory = 0;                      // C/m2 of Li left in the foil
 };
 
 struct RunResult {

@@ -151,3 +151,18 @@ TEST_CASE("CC-CV: the hold starts at the current the constant-current charge end
   }
   CHECK(std::abs(rows.back().out.current) == doctest::Approx(0.5).epsilon(1e-6).scale(0));  // A/m2
 }
+
+TEST_CASE("each cycle reports the slow states: films and the Li left in the foil") {
+  auto c = cycling_case(
+      "  - repeat: 2\n"
+      "    steps: ['Charge at 1 mA/cm2 until 4.3 V', 'Discharge at 2 mA/cm2 until 3.5 V']\n");
+  Simulation sim(c.cell, c.settings);
+  const RunResult res = sim.run(c.steps, nullptr);
+  REQUIRE(res.cycles.size() == 2);
+  CHECK(res.cycles[0].sei_thickness == doctest::Approx(20e-9).scale(0));  // no growth model yet
+  CHECK(res.cycles[0].cei_thickness == doctest::Approx(4e-9).scale(0));
+  // the foil gives what the cathode takes: its inventory falls by the net discharge
+  const double foil0 = 50e-6 / c.cell.anode.molar_volume * faraday;
+  const double net = res.cycles[0].discharge_charge - res.cycles[0].charge_charge;
+  CHECK(res.cycles[0].li_inventory == doctest::Approx(foil0 - net).epsilon(1e-9).scale(0));
+}

@@ -208,6 +208,14 @@ int params_show(const std::string& file, const std::vector<std::string>& overrid
 
 int run_case(const std::string& file, const std::string& out_dir_arg,
              const std::vector<std::string>& overrides, bool quiet) {
+  // Ctrl-C from here on ends the run cleanly (set before the case is read, so that a signal
+  // arriving while a long experiment is being unrolled is not lost).
+  interrupted.store(false);
+  const auto previous = std::signal(SIGINT, on_sigint);
+  struct RestoreSignal {
+    void (*handler)(int);
+    ~RestoreSignal() { std::signal(SIGINT, handler); }
+  } restore{previous};
   const ParamSet p = ParamSet::load(file, overrides);
   const CellParams cell = build_cell_params(p);
   const SolverSettings settings = build_solver_settings(p);
@@ -237,13 +245,15 @@ int run_case(const std::string& file, const std::string& out_dir_arg,
   const fs::path cy_tmp = cy_path.string() + ".partial";
   auto cy = fmt::output_file(cy_tmp.string());
   cy.print("cycle,activation_cycle,discharge_capacity_mAh_g,charge_capacity_mAh_g,"
-           "coulombic_efficiency,energy_Wh_kg,mean_discharge_voltage_V,retention_pct\n");
+           "coulombic_efficiency,energy_Wh_kg,mean_discharge_voltage_V,retention_pct,"
+           "sei_thickness_nm,cei_thickness_nm,li_inventory_mAh_cm2\n");
   const auto on_cycle = [&](const CycleResult& c) {
     const double ce = c.charge_charge > 0 ? c.discharge_charge / c.charge_charge : 0.0;
     const double v_mean = c.discharge_charge > 0 ? c.discharge_energy / c.discharge_charge : 0.0;
-    cy.print("{},{},{:.6f},{:.6f},{:.8f},{:.6f},{:.6f},{:.4f}\n", c.cycle, c.activation_cycle,
-             c.discharge_charge * to_mAh_g, c.charge_charge * to_mAh_g, ce,
-             c.discharge_energy / mass / 3600.0, v_mean, c.retention * 100.0);
+    cy.print("{},{},{:.6f},{:.6f},{:.8f},{:.6f},{:.6f},{:.4f},{:.4f},{:.4f},{:.6f}\n", c.cycle,
+             c.activation_cycle, c.discharge_charge * to_mAh_g, c.charge_charge * to_mAh_g, ce,
+             c.discharge_energy / mass / 3600.0, v_mean, c.retention * 100.0,
+             c.sei_thickness * 1e9, c.cei_thickness * 1e9, c.li_inventory / 36000.0);
     cy.flush();
   };
   long rows = 0;
@@ -261,9 +271,7 @@ int run_case(const std::string& file, const std::string& out_dir_arg,
   int total_cycles = 0;
   for (const auto& s : steps) total_cycles = std::max(total_cycles, s.cycle);
   Progress progress(!quiet && isatty(fileno(stderr)), steps.size(), total_cycles);
-  interrupted.store(false);
   sim.set_interrupt(&interrupted);
-  const auto previous = std::signal(SIGINT, on_sigint);
   const RunResult res = sim.run(
       steps,
       [&](const Row& r) {
@@ -271,7 +279,6 @@ int run_case(const std::string& file, const std::string& out_dir_arg,
         progress.update(r);
       },
       stop, on_cycle);
-  std::signal(SIGINT, previous);
   progress.done();
   writer.finish();
   ts.close();
