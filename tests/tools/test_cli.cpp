@@ -399,3 +399,24 @@ TEST_CASE("a rate test writes rate.csv, one row per rate in the order run") {
   CHECK(rows[2][0] == doctest::Approx(0.1).scale(0));
   CHECK(rows[0][2] > rows[1][2]);
 }
+
+TEST_CASE("progress is shown on a terminal and nowhere else") {
+  const std::string run = "run " + quoted(root / "cases/examples/li_qsse_lmo_cascade.yaml") + " -o " +
+                          quoted(TempDir().path) + small_mesh +
+                          " --set 'experiment=[{repeat: 100, steps: [Charge at 1 mA/cm2 until 4.3 V, "
+                          "Discharge at 2 mA/cm2 until 3.5 V]}]' --set 'output.timeseries=last cycle'";
+  // not a terminal: no progress line
+  const Result plain = cascade(run);
+  REQUIRE(plain.status == 0);
+  CHECK(plain.output.find("about") == std::string::npos);
+  // under a pseudo-terminal (util-linux `script`), the progress line appears
+  if (std::system("command -v script >/dev/null 2>&1") == 0) {
+    const TempDir tmp;
+    const std::string cmd = "script -qec \"'" + exe + "' " + run + "\" /dev/null > " + quoted(tmp.path / "tty.txt") + " 2>&1";
+    REQUIRE(std::system(cmd.c_str()) == 0);
+    const std::string text = read(tmp.path / "tty.txt");
+    CHECK(text.find("cycle ") != std::string::npos);
+    CHECK(text.find(" of 100") != std::string::npos);
+    CHECK(text.find("to go") != std::string::npos);
+  }
+}
