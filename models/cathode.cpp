@@ -14,6 +14,13 @@
 
 namespace cascade {
 
+double Cell::surface_stoichiometry(int j, const double* y) const {
+  const auto& k = p_.cathode;
+  const double cN = y[i_c_s(j, nr_ - 1)];
+  const double D = ds_->eval(cN / k.c_max).v;
+  return (cN - y[i_i_n(j)] * shell_half_outer_ / (faraday * D)) / k.c_max;
+}
+
 Cell::Kinetics Cell::cathode_kinetics(int j, const double* y) const {
   const auto& k = p_.cathode;
   Kinetics K{};

@@ -383,6 +383,18 @@ void Cell::roots(double, const double* y, const double*, double* g) {
       case Event::Kind::current_below: g[k] = std::abs(I) - ev.value; break;
       case Event::Kind::foil_depleted: g[k] = y[i_foil()] - ev.value; break;
       case Event::Kind::charge_passed: g[k] = ev.value - std::abs(y[i_charge()] - ev.start); break;
+      case Event::Kind::stoichiometry_above: {
+        double hi = 0;
+        for (int j = 0; j < nc_; ++j) hi = std::max(hi, surface_stoichiometry(j, y));
+        g[k] = ev.value - hi;
+        break;
+      }
+      case Event::Kind::stoichiometry_below: {
+        double lo = 1;
+        for (int j = 0; j < nc_; ++j) lo = std::min(lo, surface_stoichiometry(j, y));
+        g[k] = lo - ev.value;
+        break;
+      }
     }
   }
 }

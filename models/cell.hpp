@@ -25,8 +25,16 @@ struct Control {
 };
 
 struct Event {
-  enum class Kind { voltage_below, voltage_above, current_below, foil_depleted, charge_passed } kind;
-  double value = 0;   // V, A/m2 (magnitude), m of foil left, or C/m2 passed since `start`
+  enum class Kind {
+    voltage_below,
+    voltage_above,
+    current_below,
+    foil_depleted,
+    charge_passed,
+    stoichiometry_above,  // some particle surface rises to `value` (the OCP's valid range ends)
+    stoichiometry_below   // some particle surface falls to `value`
+  } kind;
+  double value = 0;   // V, A/m2 (magnitude), m of foil left, C/m2 passed since `start`, or c_s/c_max
   double start = 0;   // charge_passed: Q at the start of the step, C/m2
 };
 
@@ -155,6 +163,8 @@ class Cell : public solver::DaeSystem {
     double dcs_dcN, dcs_din;
   };
   Kinetics cathode_kinetics(int j, const double* y) const;
+  // c_s/c_max at the particle surface of cathode node j (as in the kinetics, without checks).
+  double surface_stoichiometry(int j, const double* y) const;
 
   void anode_residual(const double* y, const double* yp, double* r) const;
   void anode_jacobian(double cj, const double* y, solver::JacobianSink& jac) const;

@@ -623,6 +623,34 @@ void TemperatureLaw::validate() const {
         }
       }
       break;
+    case Kind::series_arrhenius: {
+      if (shares.size() != energies.size() || shares.size() < 2) {
+        throw std::invalid_argument(fmt::format(
+            "series_arrhenius law: needs at least 2 terms of (share, activation energy), got {} "
+            "shares and {} energies",
+            shares.size(), energies.size()));
+      }
+      double sum = 0.0;
+      for (std::size_t i = 0; i < shares.size(); ++i) {
+        if (!finite(shares[i]) || !(shares[i] > 0.0) || !(shares[i] <= 1.0)) {
+          throw std::invalid_argument(fmt::format(
+              "series_arrhenius law: share[{}] = {} must lie in (0, 1]", i, shares[i]));
+        }
+        if (!finite(energies[i]) || energies[i] < 0.0) {
+          throw std::invalid_argument(fmt::format(
+              "series_arrhenius law: activation energy [{}] = {} J/mol must be >= 0", i,
+              energies[i]));
+        }
+        sum += shares[i];
+      }
+      if (std::abs(sum - 1.0) > 1e-6) {
+        throw std::invalid_argument(fmt::format(
+            "series_arrhenius law: the shares of the resistance at T_ref must add up to 1, they "
+            "add up to {}",
+            sum));
+      }
+      break;
+    }
   }
 }
 
@@ -654,6 +682,13 @@ double TemperatureLaw::factor(double T) const {
       return std::exp(
           build_table(std::move(inv_T), std::move(ln_f), Interp::pchip)->eval(1.0 / T).v);
     }
+    case Kind::series_arrhenius: {
+      double resistance = 0.0;  // relative to T_ref
+      for (std::size_t i = 0; i < shares.size(); ++i) {
+        resistance += shares[i] / arrhenius_factor(energies[i], T, T_ref);
+      }
+      return 1.0 / resistance;
+    }
   }
   return 1.0;
 }
@@ -670,6 +705,13 @@ std::string TemperatureLaw::describe() const {
       if (T_table.empty()) return "table_inverse_T(empty)";
       return fmt::format("table_inverse_T({} points, T in [{}, {}] K)", T_table.size(),
                          T_table.front(), T_table.back());
+    case Kind::series_arrhenius: {
+      std::vector<std::string> terms;
+      for (std::size_t i = 0; i < shares.size() && i < energies.size(); ++i) {
+        terms.push_back(fmt::format("{:.4g} at Ea={:.5g} J/mol", shares[i], energies[i]));
+      }
+      return fmt::format("series_arrhenius({}; T_ref={} K)", fmt::join(terms, ", "), T_ref);
+    }
   }
   return "";
 }

@@ -70,13 +70,18 @@ double arrhenius_factor(double Ea, double T, double T_ref);
 
 // Temperature dependence applied as a multiplicative factor relative to T_ref.
 struct TemperatureLaw {
-  enum class Kind { none, arrhenius, vtf, table_inverse_T } kind = Kind::none;
+  enum class Kind { none, arrhenius, vtf, table_inverse_T, series_arrhenius } kind = Kind::none;
   double T_ref = 298.15;         // K
   double activation_energy = 0;  // J/mol (arrhenius): factor = exp(-Ea/R (1/T - 1/T_ref))
   double B = 0, T0 = 0;          // K (vtf): factor = exp(-B/(T - T0)) / exp(-B/(T_ref - T0))
   // (table_inverse_T) ln(factor) interpolated against 1/T with pchip, extrapolated linearly in
   // 1/T (Arrhenius-like). The factor at T_ref need not be 1: it is a factor, not normalized.
   std::vector<double> T_table, factor_table;  // K, -
+  // (series_arrhenius) thermally activated resistances in series, e.g. a fast bulk path and a
+  // contact path that freezes out in the cold: 1/factor = sum_i share_i exp(E_i/R (1/T - 1/T_ref)),
+  // share_i > 0 the fraction of the resistance at T_ref (summing to 1), E_i >= 0 in J/mol.
+  // The apparent activation energy rises as T falls, which a single Arrhenius law cannot do.
+  std::vector<double> shares, energies;  // -, J/mol
 
   // std::domain_error if T is outside the law's validity (T <= 0; vtf: T <= T0).
   double factor(double T) const;

@@ -3,6 +3,7 @@
 // never see YAML.
 #include <string>
 
+#include "models/effective_medium.hpp"
 #include "models/functions.hpp"
 
 namespace cascade {
@@ -22,6 +23,9 @@ struct FilmParams {         // SEI on the foil or CEI on each particle
   double thickness = 0;     // m
   double conductivity = 1;  // S/m (ionic)
   double capacitance = 0;   // F/m2, double layer (impedance only)
+  // When the conductivity comes from the film's composition (effective-medium rule, eq. F1):
+  // the phases it was computed from, for reports. Empty when it was given directly.
+  std::vector<FilmPhase> phases;
 };
 
 struct ElectrolyteParams {
@@ -49,6 +53,10 @@ struct CathodeParams {
   Property ocp;                  // V vs Li, of sto (at ocp_T_ref)
   Property entropic;             // V/K, dU/dT(sto)
   double ocp_T_ref = 298.15;     // K
+  // Stoichiometry range where the OCP is valid (its table's range or its declared domain). A
+  // discharge or charge that drives a particle surface past an edge ends there (an event), since
+  // the model knows nothing of the material beyond it.
+  double ocp_sto_min = 0, ocp_sto_max = 1;
   Property diffusivity;          // m2/s, D_s(sto, T)
   double sigma_eff = 0;          // S/m, effective solid conductivity
   double rate_constant = 0;      // mol^-0.5 m^2.5 s^-1 at rate_T_ref (Newman form of i0)

@@ -74,6 +74,20 @@ StepResult Simulation::run_step(const Step& step, int index,
     events.push_back({Event::Kind::charge_passed, per_area, y_[cell_.i_charge()]});
   }
   events.push_back({Event::Kind::foil_depleted, 0.0});
+  // Past the ends of its OCP's valid range the model knows nothing of the cathode: a step that
+  // drives a particle surface there ends, as at a cut-off (a hold charges when it sits above the
+  // present voltage).
+  {
+    const auto& k = cell_.params().cathode;
+    int dir = step.direction;
+    if (step.mode == Step::Mode::voltage) dir = step.voltage > y_[cell_.i_voltage()] ? -1 : 1;
+    if (dir > 0 && k.ocp_sto_max < 1.0 - 1e-12) {
+      events.push_back({Event::Kind::stoichiometry_above, k.ocp_sto_max});
+    }
+    if (dir < 0 && k.ocp_sto_min > 1e-12) {
+      events.push_back({Event::Kind::stoichiometry_below, k.ocp_sto_min});
+    }
+  }
   cell_.set_control(c);
   cell_.set_events(events);
 
@@ -99,6 +113,9 @@ StepResult Simulation::run_step(const Step& step, int index,
       res.end_reason = fmt::format("skipped: the cell is already past this step's limit ({})",
                                    events[k].kind == Event::Kind::foil_depleted
                                        ? "the Li foil is used up"
+                                   : events[k].kind == Event::Kind::stoichiometry_above ||
+                                           events[k].kind == Event::Kind::stoichiometry_below
+                                       ? "the cathode is at the end of its OCP's valid range"
                                        : fmt::format("{:.4f} V, {:.4g} A/m2",
                                                      y_[cell_.i_voltage()], y_[cell_.i_current()]));
       res.t_end = t_;
@@ -152,6 +169,13 @@ StepResult Simulation::run_step(const Step& step, int index,
           break;
         case Event::Kind::charge_passed:
           res.end_reason = fmt::format("{:.6g} mAh/cm2 passed", ev.value / 36000.0);
+          break;
+        case Event::Kind::stoichiometry_above:
+        case Event::Kind::stoichiometry_below:
+          res.end_reason = fmt::format(
+              "cathode surface stoichiometry reached {:.6g}, the end of the range where its OCP "
+              "is valid (cathode.ocp domain)",
+              ev.value);
           break;
       }
       break;

@@ -2,23 +2,191 @@
 
 #include <fmt/format.h>
 
+#include <fmt/ranges.h>
+
+#include <algorithm>
 #include <cmath>
+#include <tuple>
 
 #include "params/material_yaml.hpp"
 
 namespace cascade {
 
+namespace {
+
+std::string percent(double x) { return fmt::format("{:.4g} %", 100 * x); }
+
+// A film's ionic conductivity: given, or from its composition by the effective-medium rule.
+void film_conductivity(const ParamSet& p, const std::string& layer, FilmParams& film) {
+  const std::string key = layer + ".conductivity";
+  std::vector<FilmPhase> phases;
+  std::vector<std::string> given_phases;
+  for (const std::string& phase : film_phases()) {
+    if (p.given(layer + ".composition." + phase)) given_phases.push_back(phase);
+  }
+  if (given_phases.empty()) {
+    film.conductivity = p.quantity(key);
+    return;
+  }
+  const std::string first = layer + ".composition." + given_phases.front();
+  if (p.given(key)) {
+    throw InputError(p.where(key), key,
+                     fmt::format("give either {0} or {0}.composition (the conductivity then follows "
+                                 "from the phases), not both; unset an inherited one with '~'",
+                                 layer));
+  }
+  std::vector<std::string> needed;
+  double sum = 0;
+  for (const std::string& phase : given_phases) {
+    const double f = p.quantity(layer + ".composition." + phase);
+    sum += f;
+    if (f > 0) needed.push_back("phases." + phase + ".conductivity");
+  }
+  if (std::abs(sum - 1.0) > 1e-6) {
+    throw InputError(p.where(first), layer + ".composition",
+                     fmt::format("the volume fractions ({}) add up to {}, expected 100 %",
+                                 fmt::join(given_phases, ", "), percent(sum)));
+  }
+  p.require(needed);
+  for (const std::string& phase : given_phases) {
+    const double f = p.quantity(layer + ".composition." + phase);
+    if (f > 0) phases.push_back({phase, f, p.quantity("phases." + phase + ".conductivity")});
+  }
+  film.conductivity = bruggeman_conductivity(phases);
+  film.phases = std::move(phases);
+}
+
+// Volume fractions and thickness of the cathode coating, from whichever of them were given.
+void cathode_geometry(const ParamSet& p, CathodeParams& k) {
+  const bool has_af = p.has("cathode.active_fraction"), has_add = p.has("cathode.additive_fraction");
+  if (has_af) k.active_fraction = p.quantity("cathode.active_fraction");
+  if (has_add) {
+    const double add = p.quantity("cathode.additive_fraction");
+    const double af = 1.0 - k.porosity - add;
+    if (has_af && std::abs(af - k.active_fraction) > 1e-6) {
+      throw InputError(p.where("cathode.additive_fraction"), "cathode.additive_fraction",
+                       fmt::format("porosity {} + active_fraction {} + additive_fraction {} = {}: "
+                                   "the volume fractions must add up to 1 (give two of them)",
+                                   k.porosity, k.active_fraction, add,
+                                   k.porosity + k.active_fraction + add));
+    }
+    if (!(af > 0)) {
+      throw InputError(p.where("cathode.additive_fraction"), "cathode.additive_fraction",
+                       fmt::format("porosity {} + additive_fraction {} leave no room for active "
+                                   "material (active_fraction = 1 - porosity - additive = {})",
+                                   k.porosity, add, af));
+    }
+    k.active_fraction = af;
+  }
+  if (k.porosity + k.active_fraction > 1.0) {
+    throw InputError(p.where("cathode.active_fraction"), "cathode.active_fraction",
+                     fmt::format("porosity {} + active_fraction {} exceed 1: the volume fractions of "
+                                 "electrolyte, active material and filler must add up to 1",
+                                 k.porosity, k.active_fraction));
+  }
+  const bool has_L = p.has("cathode.thickness"), has_load = p.has("cathode.loading");
+  if (has_L) k.thickness = p.quantity("cathode.thickness");
+  if (has_load) {
+    const double loading = p.quantity("cathode.loading");
+    const double L = loading / (k.density * k.active_fraction);
+    if (has_L && std::abs(L / k.thickness - 1.0) > 0.01) {
+      throw InputError(p.where("cathode.loading"), "cathode.loading",
+                       fmt::format("loading {:.4g} mg/cm2 needs a {:.4g} um coating at density {:.4g} "
+                                   "g/cm3 and active_fraction {:.4g}, but cathode.thickness is {:.4g} "
+                                   "um; give one of loading and thickness",
+                                   loading * 100, L * 1e6, k.density / 1000, k.active_fraction,
+                                   k.thickness * 1e6));
+    }
+    k.thickness = L;
+  }
+}
+
+// Checks the material's capacity figures against each other, sets the initial stoichiometry and
+// checks that every stoichiometry the cell starts from or is meant to reach has an OCP.
+void cathode_stoichiometry(const ParamSet& p, CathodeParams& k) {
+  // One Li per formula unit: c_max = density / molar mass, theoretical capacity = F c_max/density.
+  if (p.has("cathode.molar_mass")) {
+    const double expected = k.density / p.quantity("cathode.molar_mass");
+    if (std::abs(k.c_max / expected - 1.0) > 0.01) {
+      throw InputError(p.where("cathode.max_concentration"), "cathode.max_concentration",
+                       fmt::format("{:.6g} mol/m3 disagrees with density / molar_mass = {:.6g} "
+                                   "mol/m3 by more than 1 %",
+                                   k.c_max, expected));
+    }
+  }
+  if (p.has("cathode.theoretical_capacity")) {
+    const double q = p.quantity("cathode.theoretical_capacity");
+    const double expected = 96485.33212 * k.c_max / k.density;
+    if (std::abs(q / expected - 1.0) > 0.01) {
+      throw InputError(p.where("cathode.theoretical_capacity"), "cathode.theoretical_capacity",
+                       fmt::format("{:.5g} mAh/g disagrees with F max_concentration / density = "
+                                   "{:.5g} mAh/g by more than 1 %",
+                                   q / 3600, expected / 3600));
+    }
+  }
+  const bool has_full = p.has("cathode.stoichiometry_charged");
+  const bool has_empty = p.has("cathode.stoichiometry_discharged");
+  const auto in_domain = [&](const std::string& key, double sto) {
+    if (sto < k.ocp_sto_min || sto > k.ocp_sto_max) {
+      throw InputError(p.where(key), key,
+                       fmt::format("stoichiometry {:.6g} lies outside the range where cathode.ocp "
+                                   "is valid, [{:.6g}, {:.6g}] (its domain or table)",
+                                   sto, k.ocp_sto_min, k.ocp_sto_max));
+    }
+  };
+  if (has_full) in_domain("cathode.stoichiometry_charged", p.quantity("cathode.stoichiometry_charged"));
+  if (has_empty) {
+    in_domain("cathode.stoichiometry_discharged", p.quantity("cathode.stoichiometry_discharged"));
+  }
+  if (has_full && has_empty &&
+      !(p.quantity("cathode.stoichiometry_discharged") > p.quantity("cathode.stoichiometry_charged"))) {
+    throw InputError(p.where("cathode.stoichiometry_discharged"), "cathode.stoichiometry_discharged",
+                     "a cathode holds more lithium discharged than charged: expected "
+                     "stoichiometry_discharged > stoichiometry_charged");
+  }
+  const bool has_sto = p.has("cathode.initial_stoichiometry"), has_soc = p.given("cell.initial_soc");
+  if (has_sto && has_soc) {
+    throw InputError(p.where("cell.initial_soc"), "cell.initial_soc",
+                     "give either cell.initial_soc or cathode.initial_stoichiometry, not both; unset "
+                     "an inherited one with '~'");
+  }
+  if (has_soc) {
+    if (!has_full || !has_empty) {
+      p.require({"cathode.stoichiometry_charged", "cathode.stoichiometry_discharged"});
+    }
+    const double soc = p.quantity("cell.initial_soc");
+    const double full = p.quantity("cathode.stoichiometry_charged");
+    const double empty = p.quantity("cathode.stoichiometry_discharged");
+    k.sto0 = empty + soc * (full - empty);
+    // The window's ends are valid OCP points, but a particle exactly at 0 or c_max has no
+    // exchange current; start a hair inside.
+    k.sto0 = std::clamp(k.sto0, 1e-6, 1.0 - 1e-6);
+  } else {
+    k.sto0 = p.quantity("cathode.initial_stoichiometry");
+    in_domain("cathode.initial_stoichiometry", k.sto0);
+  }
+}
+
+}  // namespace
+
 CellParams build_cell_params(const ParamSet& p) {
   std::vector<std::string> required{"anode.exchange_current", "anode.thickness", "electrolyte.initial_concentration",
              "electrolyte.conductivity", "electrolyte.diffusivity",
-             "electrolyte.transference_number", "membrane.thickness", "cathode.thickness",
-             "cathode.porosity", "cathode.active_fraction", "cathode.particle_radius",
-             "cathode.max_concentration", "cathode.initial_stoichiometry", "cathode.ocp",
+             "electrolyte.transference_number", "membrane.thickness",
+             "cathode.porosity", "cathode.particle_radius",
+             "cathode.max_concentration", "cathode.ocp",
              "cathode.diffusivity", "cathode.conductivity",
              "cathode.density", "cathode.nominal_capacity"};
-  // The cathode's kinetics need one of two forms; a missing one is reported with the rest.
+  // Keys with alternatives: a missing one is reported with the rest, under its first name.
   if (!p.has("cathode.rate_constant") && !p.has("cathode.exchange_current")) {
     required.push_back("cathode.rate_constant");
+  }
+  if (!p.has("cathode.thickness") && !p.has("cathode.loading")) required.push_back("cathode.thickness");
+  if (!p.has("cathode.active_fraction") && !p.has("cathode.additive_fraction")) {
+    required.push_back("cathode.active_fraction");
+  }
+  if (!p.has("cathode.initial_stoichiometry") && !p.has("cell.initial_soc")) {
+    required.push_back("cathode.initial_stoichiometry");
   }
   p.require(required);
   CellParams c;
@@ -39,8 +207,8 @@ CellParams build_cell_params(const ParamSet& p) {
 
   for (auto [film, name] : {std::pair{&c.sei, "sei"}, std::pair{&c.cei, "cei"}}) {
     film->thickness = p.quantity(std::string(name) + ".thickness");
-    film->conductivity = p.quantity(std::string(name) + ".conductivity");
     film->capacitance = p.quantity(std::string(name) + ".double_layer_capacitance");
+    film_conductivity(p, name, *film);
   }
 
   auto& e = c.electrolyte;
@@ -56,22 +224,17 @@ CellParams build_cell_params(const ParamSet& p) {
   m.transport_efficiency = std::pow(m.porosity, p.quantity("membrane.bruggeman"));
 
   auto& k = c.cathode;
-  k.thickness = p.quantity("cathode.thickness");
   k.porosity = p.quantity("cathode.porosity");
-  k.active_fraction = p.quantity("cathode.active_fraction");
-  if (k.porosity + k.active_fraction > 1.0) {
-    throw InputError(p.where("cathode.active_fraction"), "cathode.active_fraction",
-                     fmt::format("porosity {} + active_fraction {} exceed 1: the volume fractions of "
-                                 "electrolyte, active material and filler must add up to 1",
-                                 k.porosity, k.active_fraction));
-  }
+  k.density = p.quantity("cathode.density");
+  cathode_geometry(p, k);
   k.transport_efficiency = p.given("cathode.transport_efficiency")
                                ? p.quantity("cathode.transport_efficiency")
                                : std::pow(k.porosity, p.quantity("cathode.bruggeman"));
   k.particle_radius = p.quantity("cathode.particle_radius");
   k.c_max = p.quantity("cathode.max_concentration");
-  k.sto0 = p.quantity("cathode.initial_stoichiometry");
   k.ocp = material_function(p, "cathode.ocp");
+  std::tie(k.ocp_sto_min, k.ocp_sto_max) = material_function_domain(p, "cathode.ocp");
+  cathode_stoichiometry(p, k);
   k.entropic = material_function(p, "cathode.entropic_coefficient");
   k.ocp_T_ref = p.quantity("cathode.ocp_reference_temperature");
   k.diffusivity = material_function(p, "cathode.diffusivity");
@@ -97,7 +260,6 @@ CellParams build_cell_params(const ParamSet& p) {
   k.rate_T_ref = p.quantity("cathode.rate_reference_temperature");
   k.alpha_a = p.quantity("cathode.alpha_a");
   k.alpha_c = p.quantity("cathode.alpha_c");
-  k.density = p.quantity("cathode.density");
   k.nominal_capacity = p.quantity("cathode.nominal_capacity");
 
   c.mesh.membrane = static_cast<int>(p.integer("mesh.membrane"));

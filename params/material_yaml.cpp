@@ -198,7 +198,7 @@ bool build(const Entry& e, const KeySpec& spec, DiagnosticList& diags, Property&
   }
   static const std::vector<std::string> allowed{
       "value",   "table", "polynomial", "expression", "unit",  "interpolation", "activation_energy",
-      "reference_temperature", "vtf",   "source",     "domain"};
+      "reference_temperature", "vtf",   "series_arrhenius", "source",     "domain"};
   bool ok = true;
   std::vector<std::string> shapes;
   for (auto it = n.begin(); it != n.end(); ++it) {
@@ -227,11 +227,13 @@ bool build(const Entry& e, const KeySpec& spec, DiagnosticList& diags, Property&
   TemperatureLaw law;
   const bool has_ea = bool(n["activation_energy"]);
   const bool has_vtf = bool(n["vtf"]);
-  if (has_ea && has_vtf) {
-    diags.add(e.src, e.path, "give either activation_energy (Arrhenius) or vtf, not both");
+  const bool has_series = bool(n["series_arrhenius"]);
+  if (int(has_ea) + int(has_vtf) + int(has_series) > 1) {
+    diags.add(e.src, e.path,
+              "give one temperature law: activation_energy (Arrhenius), vtf or series_arrhenius");
     ok = false;
   }
-  if ((has_ea || has_vtf)) {
+  if (has_ea || has_vtf || has_series) {
     if (!n["reference_temperature"]) {
       diags.add(e.src, e.path,
                 "a temperature law needs reference_temperature (the temperature at which the "
@@ -283,8 +285,57 @@ bool build(const Entry& e, const KeySpec& spec, DiagnosticList& diags, Property&
       }
     }
   }
+  if (has_series) {
+    const YAML::Node v = n["series_arrhenius"];
+    const std::string shape_msg =
+        "expected series_arrhenius: a list of at least two {share: <fraction of the resistance at "
+        "reference_temperature>, activation_energy: <energy>}, shares adding up to 1";
+    if (!v.IsSequence() || v.size() < 2) {
+      diags.add(node_source(v, file), e.path + ".series_arrhenius", shape_msg);
+      ok = false;
+    } else {
+      law.kind = TemperatureLaw::Kind::series_arrhenius;
+      for (std::size_t i = 0; i < v.size(); ++i) {
+        const YAML::Node term = v[i];
+        const std::string where = fmt::format("{}.series_arrhenius[{}]", e.path, i);
+        if (!term.IsMap() || !term["share"] || !term["activation_energy"] || term.size() != 2) {
+          diags.add(node_source(term, file), where, shape_msg);
+          ok = false;
+          continue;
+        }
+        KeySpec s = spec;
+        s.dim = dim::none;
+        s.path = where + ".share";
+        s.min = 0;
+        s.min_open = true;
+        s.max = 1;
+        s.max_open = false;
+        double share = 0, energy = 0;
+        ok = scalar_to_si(term["share"], node_source(term["share"], file), s, diags, share) && ok;
+        s.dim = dim::molar_energy;
+        s.path = where + ".activation_energy";
+        s.min_open = false;
+        s.max = std::numeric_limits<double>::infinity();
+        ok = scalar_to_si(term["activation_energy"], node_source(term["activation_energy"], file),
+                          s, diags, energy) && ok;
+        law.shares.push_back(share);
+        law.energies.push_back(energy);
+      }
+      if (ok) {
+        double sum = 0;
+        for (double w : law.shares) sum += w;
+        if (std::abs(sum - 1.0) > 1e-6) {
+          diags.add(node_source(v, file), e.path + ".series_arrhenius",
+                    fmt::format("the shares add up to {:.8g}; they are the fractions of the "
+                                "resistance at reference_temperature and must add up to 1",
+                                sum));
+          ok = false;
+        }
+      }
+    }
+  }
   const auto temp_law_forbidden = [&](const std::string& why) {
-    if (has_ea || has_vtf) {
+    if (has_ea || has_vtf || has_series) {
       diags.add(e.src, e.path, fmt::format("a temperature law cannot be combined with {}", why));
       ok = false;
     }
@@ -447,6 +498,34 @@ Property material_function(const ParamSet& params, const std::string& path) {
   build(e, *params.schema().find(path), diags, p);
   diags.throw_if_any();
   return p;
+}
+
+std::pair<double, double> material_function_domain(const ParamSet& params,
+                                                   const std::string& path) {
+  const Entry& e = params.at(path);
+  const KeySpec& spec = *params.schema().find(path);
+  const std::string& var = spec.variable;
+  auto range = default_domain(var);
+  if (!e.node.IsMap()) return range;
+  DiagnosticList diags;
+  const std::string file = e.src.file;
+  if (const YAML::Node d = e.node["domain"]) {
+    std::vector<double> v;
+    if (!read_list(d, file, spec, path + ".domain", variable_dim(var), diags, v) || v.size() != 2 ||
+        !(v[1] > v[0])) {
+      diags.add(node_source(d, file), path + ".domain", "expected domain: [low, high]");
+      diags.throw_if_any();
+    }
+    return {v[0], v[1]};
+  }
+  if (const YAML::Node t = e.node["table"]; t && t.IsMap() && t[var] && t[var].IsSequence()) {
+    std::vector<double> x;
+    if (read_list(t[var], file, spec, path + ".table." + var, variable_dim(var), diags, x)) {
+      return {x.front(), x.back()};
+    }
+    diags.throw_if_any();
+  }
+  return range;
 }
 
 }  // namespace cascade

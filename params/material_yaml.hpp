@@ -16,6 +16,11 @@
 //     activation_energy: 0.17 eV                      # ... times an optional temperature law:
 //     reference_temperature: 20 degC                  #     Arrhenius,
 //     vtf: {B: 600 K, T0: 170 K}                      #     or Vogel-Tammann-Fulcher
+//     series_arrhenius: [{share: 0.92, activation_energy: 0.16 eV}, ...]  # or resistances in
+//                                                       series, each Arrhenius (shares at T_ref)
+//     domain: [0.27, 0.91]                            # where the function is valid in its state
+//                                                       variable (expressions: also the
+//                                                       tabulation range; tables: their range)
 //     source: "where the numbers come from"
 // Tables in T (1-D, and each column of a 2-D table) interpolate ln(value) against 1/T with pchip
 // (thermally activated transport is nearly straight there), so their values must be > 0; outside
@@ -32,5 +37,9 @@ void check_material_function(const Entry& entry, const KeySpec& spec, Diagnostic
 
 // The property at `path` of a loaded set (throws InputError on a bad value).
 Property material_function(const ParamSet& params, const std::string& path);
+
+// Where the function at `path` is valid in its state variable (SI): its `domain`, else the range
+// of its table in that variable, else the variable's natural range (sto: [0, 1]).
+std::pair<double, double> material_function_domain(const ParamSet& params, const std::string& path);
 
 }  // namespace cascade

@@ -179,6 +179,11 @@ class Loader {
       diags_.add(src, path, fmt::format("cannot read value '{}': {}", value, e.msg));
       return;
     }
+    // `--set key=~` unsets, as `key: ~` does in a file; an empty value stays a string error.
+    if (node && node.IsNull() && (value == "~" || value == "null")) {
+      entries.erase(path);
+      return;
+    }
     if (!node || node.IsNull()) node = YAML::Node(value);
     entries[path] = Entry{path, node, src, false};
   }

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <set>
+
 #include <cmath>
 #include <regex>
 
@@ -302,7 +304,15 @@ struct Unroller {
 
 std::vector<Step> rate_test_steps(const ParamSet& params) {
   if (!params.has("rate_test.rates")) return {};
-  params.require({"rate_test.upper_voltage", "rate_test.lower_voltage"});
+  // The cut-offs default to the cathode's voltage window.
+  const auto cutoff = [&](const std::string& which) {
+    const std::string own = "rate_test." + which, window = "cathode." + which;
+    if (!params.has(own) && params.has(window)) return params.quantity(window);
+    params.require({own});
+    return params.quantity(own);
+  };
+  const double vu = cutoff("upper_voltage");
+  const double vl = cutoff("lower_voltage");
   const Entry& e = params.at("rate_test.rates");
   std::vector<double> rates;
   for (const auto& n : e.node) {
@@ -319,8 +329,6 @@ std::vector<Step> rate_test_steps(const ParamSet& params) {
   const long n = params.integer("rate_test.cycles_per_rate");
   const double charge_rate = params.quantity("rate_test.charge_rate");
   const double hold = params.quantity("rate_test.hold_until");
-  const double vu = params.quantity("rate_test.upper_voltage");
-  const double vl = params.quantity("rate_test.lower_voltage");
   const Source src = e.src;
   std::vector<Step> steps;
   int cycle = 0;
@@ -371,6 +379,26 @@ std::vector<Step> parse_experiment(const ParamSet& params) {
   if (u.steps.empty()) diags.add(e.src, "experiment", "the experiment has no steps");
   diags.throw_if_any();
   return std::move(u.steps);
+}
+
+std::vector<std::string> protocol_warnings(const ParamSet& params, const std::vector<Step>& steps) {
+  std::vector<std::string> out;
+  if (!params.has("electrolyte.oxidation_limit")) return out;
+  const double limit = params.quantity("electrolyte.oxidation_limit");
+  std::set<std::string> seen;  // a cycled step is reported once
+  for (const Step& s : steps) {
+    double v = 0;
+    if (s.mode == Step::Mode::voltage) v = s.voltage;
+    else if (s.direction < 0 && s.until_voltage) v = *s.until_voltage;
+    if (v > limit + 1e-9 && seen.insert(s.text).second) {
+      out.push_back(fmt::format(
+          "{}: '{}' takes the cell to {:g} V, above the electrolyte's oxidation limit {:g} V "
+          "(electrolyte.oxidation_limit, {}); the model has no electrolyte oxidation current, so "
+          "results above the limit are optimistic",
+          s.src.to_string(), s.text, v, limit, params.where("electrolyte.oxidation_limit").to_string()));
+    }
+  }
+  return out;
 }
 
 }  // namespace cascade

@@ -52,6 +52,10 @@ std::vector<Step> rate_test_steps(const ParamSet& params);
 // The case's protocol: its experiment, or its rate test (giving both is an error).
 std::vector<Step> case_protocol(const ParamSet& params);
 
+// Things a researcher should know before trusting the run, e.g. a charge above the electrolyte's
+// oxidation limit (the model has no oxidation current). One message per offending step.
+std::vector<std::string> protocol_warnings(const ParamSet& params, const std::vector<Step>& steps);
+
 // Whole-experiment stop conditions (`stop_when:`); zero means unused.
 struct StopWhen {
   double capacity_below = 0;  // fraction of the first numbered cycle's discharge capacity

@@ -33,6 +33,11 @@ std::vector<std::string> Schema::children(const std::string& section) const {
   return {names.begin(), names.end()};
 }
 
+const std::vector<std::string>& film_phases() {
+  static const std::vector<std::string> phases{"LiF", "Li2O", "Li2CO3", "organic"};
+  return phases;
+}
+
 std::string describe_range(const KeySpec& spec) {
   const bool has_min = spec.min > -std::numeric_limits<double>::infinity();
   const bool has_max = spec.max < std::numeric_limits<double>::infinity();
@@ -134,8 +139,8 @@ Schema build_cascade_schema() {
           "C-rate of the cycles that end a rate test (0: none)", 0, 1e3, "0"));
   s.add(q("rate_test.charge_rate", dim::none,
           "C-rate of every charge of a rate test (0: the same as the discharge)", 0, 1e3, "0"));
-  s.add(pos("rate_test.upper_voltage", dim::voltage, "charge cut-off of a rate test"));
-  s.add(pos("rate_test.lower_voltage", dim::voltage, "discharge cut-off of a rate test"));
+  s.add(pos("rate_test.upper_voltage", dim::voltage, "charge cut-off of a rate test (default cathode.upper_voltage)"));
+  s.add(pos("rate_test.lower_voltage", dim::voltage, "discharge cut-off of a rate test (default cathode.lower_voltage)"));
   s.add(q("rate_test.hold_until", dim::none,
           "after each charge, hold the upper voltage until the current falls to this C-rate "
           "(0: no hold)", 0, 1e3, "0"));
@@ -147,6 +152,11 @@ Schema build_cascade_schema() {
   s.add(nonneg("cell.contact_resistance", dim::area_resistance,
                "contact resistance of tabs and collectors, per cell area", "0 ohm m2"));
   s.add(pos("cell.temperature", dim::temperature, "cell temperature (isothermal)", "25 degC"));
+  s.add(fraction("cell.initial_soc",
+                 "initial state of charge, 0 (discharged) to 1 (charged): sets the initial cathode "
+                 "stoichiometry between cathode.stoichiometry_discharged and "
+                 "cathode.stoichiometry_charged (or give cathode.initial_stoichiometry)",
+                 false));
 
   // ---- Li-metal anode (foil) ----
   s.add(pos("anode.exchange_current", dim::current_density,
@@ -166,11 +176,22 @@ Schema build_cascade_schema() {
             "molar volume of Li metal (6.941 g/mol / 0.534 g/cm3)", "1.2998e-5 m3/mol"));
 
   // ---- interphases (films) ----
+  for (const std::string& phase : film_phases()) {
+    s.add(pos("phases." + phase + ".conductivity", dim::conductivity,
+              "ionic conductivity of " + phase + " inside an interphase film (used with "
+              "sei/cei.composition)"));
+  }
   for (const std::string layer : {"sei", "cei"}) {
     const std::string where = layer == "sei" ? "on the Li foil" : "on each cathode particle";
     s.add(nonneg(layer + ".thickness", dim::length, "film thickness " + where, "0 m"));
-    s.add(pos(layer + ".conductivity", dim::conductivity, "ionic conductivity of the film",
+    s.add(pos(layer + ".conductivity", dim::conductivity,
+              "ionic conductivity of the film (or give " + layer +
+                  ".composition to compute it by the effective-medium rule)",
               "1e-6 S/m"));
+    for (const std::string& phase : film_phases()) {
+      s.add(fraction(layer + ".composition." + phase,
+                     "volume fraction of " + phase + " in the film (fractions add up to 1)", false));
+    }
     s.add(nonneg(layer + ".double_layer_capacitance", dim::capacitance_per_area,
                  "double-layer capacitance of the interface (used by impedance)", "0 F/m2"));
   }
@@ -183,6 +204,9 @@ Schema build_cascade_schema() {
            "cation transference number t+(c_e, T)"));
   s.add(fn("electrolyte.thermodynamic_factor", dim::none, "c_e",
            "thermodynamic factor 1 + dln f/dln c", "1"));
+  s.add(pos("electrolyte.oxidation_limit", dim::voltage,
+            "anodic stability limit vs Li/Li+ (LSV); charging above it gets a warning, since the "
+            "model has no electrolyte oxidation current"));
 
   // ---- membrane (separator) ----
   s.add(pos("membrane.thickness", dim::length, "membrane (separator) thickness"));
@@ -194,16 +218,36 @@ Schema build_cascade_schema() {
   }
 
   // ---- porous cathode ----
-  s.add(pos("cathode.thickness", dim::length, "cathode coating thickness"));
+  s.add(pos("cathode.thickness", dim::length,
+            "cathode coating thickness (or give cathode.loading and it follows)"));
+  s.add(pos("cathode.loading", dim::areal_mass,
+            "active-material mass per electrode area; with it, thickness = loading / (density "
+            "active_fraction)"));
+  s.add(fraction("cathode.additive_fraction",
+                 "volume fraction of conductive carbon and binder; with it, active_fraction = 1 - "
+                 "porosity - additive_fraction",
+                 false));
+  s.add(pos("cathode.molar_mass", dim::molar_mass,
+            "molar mass of the fully lithiated active material (checks max_concentration = "
+            "density / molar_mass)"));
+  s.add(pos("cathode.theoretical_capacity", dim::specific_capacity,
+            "theoretical specific capacity, one Li per formula unit (checks F max_concentration "
+            "/ density)"));
+  s.add(fraction("cathode.stoichiometry_charged", "c_s/c_max at 100 % state of charge", false));
+  s.add(fraction("cathode.stoichiometry_discharged", "c_s/c_max at 0 % state of charge", false));
+  s.add(pos("cathode.lower_voltage", dim::voltage, "lower end of the cathode's voltage window"));
+  s.add(pos("cathode.upper_voltage", dim::voltage, "upper end of the cathode's voltage window"));
   s.add(fraction("cathode.porosity", "electrolyte volume fraction of the cathode", true));
-  s.add(fraction("cathode.active_fraction", "active-material volume fraction eps_s", true));
+  s.add(fraction("cathode.active_fraction",
+                 "active-material volume fraction eps_s (or give cathode.additive_fraction)", true));
   s.add(q("cathode.bruggeman", dim::none, "Bruggeman exponent for the electrolyte in the cathode",
           0, 10, "1.5"));
   s.add(q("cathode.transport_efficiency", dim::none,
           "electrolyte transport efficiency (default porosity^bruggeman)", 0, 1));
   s.add(pos("cathode.particle_radius", dim::length, "active particle radius"));
   s.add(pos("cathode.max_concentration", dim::concentration, "maximum Li concentration c_max"));
-  s.add(fraction("cathode.initial_stoichiometry", "initial c_s/c_max, uniform", true));
+  s.add(fraction("cathode.initial_stoichiometry",
+                 "initial c_s/c_max, uniform (or give cell.initial_soc)", true));
   s.add(fn("cathode.ocp", dim::voltage, "sto", "open-circuit potential U(sto) vs Li/Li+"));
   s.add(fn("cathode.entropic_coefficient", dim::voltage / dim::temperature, "sto",
            "entropic coefficient dU/dT(sto)", "0"));

@@ -52,4 +52,8 @@ class Schema {
 // "0 < x < 1"-style text for a key's range, in SI with its unit.
 std::string describe_range(const KeySpec& spec);
 
+// The phases an interphase film (SEI, CEI) may be composed of: sei.composition.<phase>,
+// phases.<phase>.conductivity.
+const std::vector<std::string>& film_phases();
+
 }  // namespace cascade

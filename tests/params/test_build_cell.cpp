@@ -137,3 +137,82 @@ TEST_CASE("case name: the name key, else the file's stem") {
   CHECK(cascade::case_name(ParamSet::load(cells / "case.yaml")) == "small_case");
   CHECK(cascade::case_name(ParamSet::load(cells / "complete_cell.yaml")) == "complete_cell");
 }
+
+// ---- materials: loading, volume fractions, capacity checks, OCP window, film composition ----
+
+namespace {
+cascade::CellParams with(const std::vector<std::string>& overrides) {
+  return cascade::build_cell_params(ParamSet::load(cells / "complete_cell.yaml", overrides));
+}
+}  // namespace
+
+TEST_CASE("loading and additive fraction close the cathode's geometry") {
+  // active_fraction = 1 - porosity - additive; thickness = loading / (density active_fraction)
+  const auto c = with({"cathode.active_fraction=~", "cathode.additive_fraction=0.15",
+                       "cathode.thickness=~", "cathode.loading=2 mg/cm2"});
+  CHECK(c.cathode.active_fraction == doctest::Approx(1 - 0.35 - 0.15).scale(0));
+  CHECK(c.cathode.thickness == doctest::Approx(2e-2 / (4280 * 0.5)).scale(0));
+  CHECK(c.active_mass() == doctest::Approx(2e-2).scale(0));
+  // consistent over-determination is accepted, inconsistent is an error naming both values
+  CHECK_NOTHROW(with({"cathode.additive_fraction=0.15"}));
+  CHECK_THROWS_WITH_AS(with({"cathode.additive_fraction=0.2"}),
+                       doctest::Contains("must add up to 1"), InputError);
+  CHECK_THROWS_WITH_AS(with({"cathode.loading=2 mg/cm2"}),
+                       doctest::Contains("but cathode.thickness is 80 um"), InputError);
+  CHECK_THROWS_WITH_AS(with({"cathode.active_fraction=~", "cathode.additive_fraction=0.7"}),
+                       doctest::Contains("leave no room for active material"), InputError);
+}
+
+TEST_CASE("capacity figures of the material are checked against each other") {
+  // c_max = density / molar_mass; theoretical capacity = F c_max / density
+  CHECK_NOTHROW(with({"cathode.molar_mass=181.1 g/mol"}));  // 4280 / 0.1811 = 23634
+  CHECK_THROWS_WITH_AS(with({"cathode.molar_mass=170 g/mol"}),
+                       doctest::Contains("disagrees with density / molar_mass"), InputError);
+  CHECK_NOTHROW(with({"cathode.theoretical_capacity=148 mAh/g"}));
+  CHECK_THROWS_WITH_AS(with({"cathode.theoretical_capacity=160 mAh/g"}),
+                       doctest::Contains("disagrees with F max_concentration / density"),
+                       InputError);
+}
+
+TEST_CASE("initial state of charge and the OCP's valid range") {
+  const auto c = with({"cathode.initial_stoichiometry=~", "cell.initial_soc=0.25",
+                       "cathode.stoichiometry_charged=0.2", "cathode.stoichiometry_discharged=0.9"});
+  CHECK(c.cathode.sto0 == doctest::Approx(0.9 + 0.25 * (0.2 - 0.9)).scale(0));
+  CHECK_THROWS_WITH_AS(with({"cell.initial_soc=0.25"}), doctest::Contains("not both"), InputError);
+  CHECK_THROWS_WITH_AS(with({"cathode.initial_stoichiometry=~", "cell.initial_soc=0.25"}),
+                       doctest::Contains("cathode.stoichiometry_charged"), InputError);
+  CHECK_THROWS_WITH_AS(with({"cathode.stoichiometry_charged=0.9", "cathode.stoichiometry_discharged=0.2"}),
+                       doctest::Contains("more lithium discharged than charged"), InputError);
+  // the fixture's OCP table covers sto 0.1 .. 1.0
+  CHECK(c.cathode.ocp_sto_min == doctest::Approx(0.1));
+  CHECK(c.cathode.ocp_sto_max == doctest::Approx(1.0));
+  CHECK_THROWS_WITH_AS(with({"cathode.stoichiometry_charged=0.05"}),
+                       doctest::Contains("outside the range where cathode.ocp is valid, [0.1, 1]"),
+                       InputError);
+  CHECK_THROWS_WITH_AS(with({"cathode.initial_stoichiometry=0.05"}),
+                       doctest::Contains("outside the range where cathode.ocp is valid"), InputError);
+}
+
+TEST_CASE("a film's conductivity from its composition") {
+  const std::vector<std::string> phases{"phases.LiF.conductivity=1e-9 S/cm",
+                                        "phases.Li2O.conductivity=1e-8 S/cm",
+                                        "phases.organic.conductivity=1e-9 S/cm"};
+  auto o = phases;
+  o.insert(o.end(), {"sei.composition.LiF=0.1", "sei.composition.Li2O=0.6",
+                     "sei.composition.organic=0.3"});
+  const auto c = with(o);
+  const double expected = cascade::bruggeman_conductivity(
+      {{"LiF", 0.1, 1e-7}, {"Li2O", 0.6, 1e-6}, {"organic", 0.3, 1e-7}});
+  CHECK(c.sei.conductivity == doctest::Approx(expected).scale(0));
+  CHECK(c.sei.phases.size() == 3);
+  CHECK(c.cei.phases.empty());  // given directly
+  auto bad = o;
+  bad.push_back("sei.conductivity=1e-6 S/m");
+  CHECK_THROWS_WITH_AS(with(bad), doctest::Contains("not both"), InputError);
+  bad = o;
+  bad.push_back("sei.composition.organic=0.2");
+  CHECK_THROWS_WITH_AS(with(bad), doctest::Contains("add up to 90 %"), InputError);
+  bad = o;
+  bad.push_back("phases.Li2O.conductivity=~");
+  CHECK_THROWS_WITH_AS(with(bad), doctest::Contains("phases.Li2O.conductivity"), InputError);
+}

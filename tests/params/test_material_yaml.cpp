@@ -65,6 +65,27 @@ TEST_CASE("value with a VTF law") {
   CHECK(at(p, 1000, T) == doctest::Approx(expected).epsilon(1e-10).scale(0));
 }
 
+TEST_CASE("value with a series_arrhenius law (two resistances in series)") {
+  const Property p = conductivity(
+      "    value: 2 S/m\n    reference_temperature: 20 degC\n    series_arrhenius:\n"
+      "      - {share: 0.75, activation_energy: 0.1 eV}\n"
+      "      - {share: 0.25, activation_energy: 0.6 eV}\n");
+  CHECK(at(p, 1000, 293.15) == doctest::Approx(2.0).scale(0));
+  const double E1 = 0.1 * faraday, E2 = 0.6 * faraday;
+  for (double T : {233.15, 263.15, 313.15, 353.15}) {
+    const double r = 0.75 * std::exp(E1 / R * (1 / T - 1 / 293.15)) +
+                     0.25 * std::exp(E2 / R * (1 / T - 1 / 293.15));
+    CHECK(at(p, 1000, T) == doctest::Approx(2.0 / r).epsilon(1e-12).scale(0));
+  }
+  // The apparent activation energy -R dln(kappa)/d(1/T) rises as it gets cold.
+  const auto apparent = [&](double Ta, double Tb) {
+    return R * std::log(at(p, 1000, Tb) / at(p, 1000, Ta)) / (1 / Ta - 1 / Tb);
+  };
+  CHECK(apparent(233.15, 243.15) > apparent(333.15, 343.15));
+  CHECK(apparent(333.15, 343.15) > E1);
+  CHECK(apparent(233.15, 243.15) < E2);
+}
+
 TEST_CASE("table in c_e, with units on every entry") {
   const std::string table =
       "    table: {c_e: [0.5 mol/L, 1 mol/L, 2 mol/L], values: [0.5 S/m, 10 mS/cm, 0.8 S/m]}\n";
@@ -184,8 +205,23 @@ TEST_CASE("errors: temperature laws") {
   CHECK_THROWS_WITH_AS(conductivity("    value: 1 S/m\n    activation_energy: 1 kJ/mol\n"
                                     "    vtf: {B: 600 K, T0: 170 K}\n"
                                     "    reference_temperature: 25 degC\n"),
-                       doctest::Contains("either activation_energy (Arrhenius) or vtf, not both"),
-                       InputError);
+                       doctest::Contains("give one temperature law"), InputError);
+  const std::string head = "    value: 1 S/m\n    reference_temperature: 25 degC\n";
+  CHECK_THROWS_WITH_AS(conductivity(head + "    series_arrhenius:\n"
+                                           "      - {share: 0.5, activation_energy: 0.1 eV}\n"
+                                           "      - {share: 0.4, activation_energy: 0.5 eV}\n"),
+                       doctest::Contains("the shares add up to 0.9"), InputError);
+  CHECK_THROWS_WITH_AS(conductivity(head + "    series_arrhenius:\n"
+                                           "      - {share: 1, activation_energy: 0.1 eV}\n"),
+                       doctest::Contains("a list of at least two {share:"), InputError);
+  CHECK_THROWS_WITH_AS(conductivity(head + "    series_arrhenius:\n"
+                                           "      - {share: 0.5, activation_energy: 0.1 eV}\n"
+                                           "      - {share: 0.5, energy: 0.5 eV}\n"),
+                       doctest::Contains("series_arrhenius[1]"), InputError);
+  CHECK_THROWS_WITH_AS(conductivity(head + "    series_arrhenius:\n"
+                                           "      - {share: 1.5, activation_energy: 0.1 eV}\n"
+                                           "      - {share: -0.5, activation_energy: 0.5 eV}\n"),
+                       doctest::Contains("series_arrhenius[0].share"), InputError);
   CHECK_THROWS_WITH_AS(conductivity("    value: 1 S/m\n    activation_energy: 1 V\n"
                                     "    reference_temperature: 25 degC\n"),
                        doctest::Contains("expected a molar energy"), InputError);

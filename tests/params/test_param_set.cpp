@@ -368,7 +368,7 @@ TEST_CASE("missing keys: at() names one, require() names all at once") {
   CHECK_THROWS_WITH_AS(
       p.at("cathode.thickness"),
       doctest::Contains("missing required key 'cathode.thickness': cathode coating "
-                        "thickness; expected a length"),
+                        "thickness (or give cathode.loading and it follows); expected a length"),
       InputError);
   CHECK_THROWS_WITH_AS(p.quantity("anode.thickness"),
                        doctest::Contains("missing required key 'anode.thickness'"), InputError);
@@ -397,4 +397,15 @@ TEST_CASE("a null value unsets a key inherited from an included file") {
   CHECK_FALSE(p.has("cathode.rate_constant"));
   CHECK(p.given("cathode.exchange_current"));
   CHECK(p.given("cathode.thickness"));  // the rest of the inherited section stays
+}
+
+TEST_CASE("--set key=~ unsets a key, as key: ~ does in a file") {
+  const auto file = std::filesystem::path(CASCADE_SOURCE_DIR) / "tests/data/models/rich_cell_i0.yaml";
+  CHECK(ParamSet::load(file).given("cathode.thickness"));
+  CHECK_FALSE(ParamSet::load(file, {"cathode.thickness=~"}).has("cathode.thickness"));
+  CHECK_FALSE(ParamSet::load(file, {"cathode.thickness=null"}).has("cathode.thickness"));
+  // a default comes back when its key is unset
+  const auto p = ParamSet::load(file, {"cell.temperature=~"});
+  CHECK(p.has("cell.temperature"));
+  CHECK(p.find("cell.temperature")->is_default);
 }

@@ -333,3 +333,42 @@ TEST_CASE("stop_when reads a capacity fraction and a cycle count") {
   CHECK_THROWS_AS(cascade::ParamSet::load_string("stop_when: {capacity_below: 120 %}\n", "case.yaml"),
                   cascade::InputError);
 }
+
+TEST_CASE("a charge above the electrolyte's oxidation limit is warned about, once per step") {
+  const cascade::ParamSet p = cascade::ParamSet::load_string(
+      "electrolyte: {oxidation_limit: 4.3 V}\n"
+      "experiment:\n"
+      "  - {repeat: 3, steps: ['Charge at 1C until 4.4 V', 'Hold at 4.4 V until C/20',\n"
+      "                        'Discharge at 1C until 4.5 V']}\n"
+      "  - 'Charge at 1C until 4.2 V'\n",
+      "case.yaml");
+  const auto w = cascade::protocol_warnings(p, cascade::case_protocol(p));
+  REQUIRE(w.size() == 2);  // the charge and the hold; a discharge cut-off is not a charge
+  CHECK(w[0].find("'Charge at 1C until 4.4 V' takes the cell to 4.4 V, above the electrolyte's "
+                  "oxidation limit 4.3 V") != std::string::npos);
+  CHECK(w[1].find("Hold at 4.4 V") != std::string::npos);
+  // no limit declared: nothing to say
+  const cascade::ParamSet q = cascade::ParamSet::load_string("experiment: ['Charge at 1C until 4.4 V']\n", "q.yaml");
+  CHECK(cascade::protocol_warnings(q, cascade::case_protocol(q)).empty());
+}
+
+TEST_CASE("a rate test's cut-offs default to the cathode's voltage window") {
+  const cascade::ParamSet p = cascade::ParamSet::load_string(
+      "cathode: {lower_voltage: 2.5 V, upper_voltage: 4.2 V}\n"
+      "rate_test: {rates: [1], cycles_per_rate: 1}\n",
+      "case.yaml");
+  const auto steps = cascade::rate_test_steps(p);
+  REQUIRE(steps.size() == 2);
+  CHECK(*steps[0].until_voltage == doctest::Approx(4.2));
+  CHECK(*steps[1].until_voltage == doctest::Approx(2.5));
+  // its own keys win
+  const cascade::ParamSet q = cascade::ParamSet::load_string(
+      "cathode: {lower_voltage: 2.5 V, upper_voltage: 4.2 V}\n"
+      "rate_test: {rates: [1], cycles_per_rate: 1, upper_voltage: 4.0 V}\n",
+      "case.yaml");
+  CHECK(*cascade::rate_test_steps(q)[0].until_voltage == doctest::Approx(4.0));
+  // neither: the missing key is named
+  const cascade::ParamSet r = cascade::ParamSet::load_string("rate_test: {rates: [1]}\n", "case.yaml");
+  CHECK_THROWS_WITH_AS(cascade::rate_test_steps(r), doctest::Contains("rate_test.upper_voltage"),
+                       InputError);
+}

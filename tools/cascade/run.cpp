@@ -1,5 +1,6 @@
 // `cascade params show` and `cascade run`: from a case file to timeseries.csv and summary.json.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <fmt/os.h>
 
 #include <unistd.h>
@@ -187,6 +188,61 @@ class Progress {
 
 std::string git_revision() { return CASCADE_GIT_REV; }
 
+// What the cell builder computes from the given values, so a reader sees the numbers the model
+// runs with. Empty when the set is not a complete cell (e.g. a material file on its own).
+std::string derived_parameters_text(const ParamSet& p) {
+  CellParams c;
+  try {
+    c = build_cell_params(p);
+  } catch (const InputError&) {
+    return "";
+  }
+  std::vector<std::pair<std::string, std::string>> rows;
+  for (auto [film, layer] : {std::pair{&c.sei, "sei"}, std::pair{&c.cei, "cei"}}) {
+    if (film->phases.empty()) continue;
+    std::vector<std::string> parts;
+    for (const auto& ph : film->phases) parts.push_back(fmt::format("{} {:g}", ph.name, ph.fraction));
+    rows.emplace_back(fmt::format("{}.conductivity", layer),
+                      fmt::format("{:.4g} S/m   [effective medium (Bruggeman) of {}]",
+                                  film->conductivity, fmt::join(parts, ", ")));
+  }
+  rows.emplace_back("sei.area_resistance",
+                    fmt::format("{:.4g} ohm cm2   [thickness / conductivity, per foil area]",
+                                c.sei.thickness / c.sei.conductivity * 1e4));
+  rows.emplace_back("cei.area_resistance",
+                    fmt::format("{:.4g} ohm cm2   [thickness / conductivity, per particle area]",
+                                c.cei.thickness / c.cei.conductivity * 1e4));
+  const double kappa = c.electrolyte.conductivity.bind(c.temperature)->eval(c.electrolyte.c0).v;
+  rows.emplace_back(
+      "membrane.area_resistance",
+      fmt::format("{:.4g} ohm cm2   [thickness / (kappa transport_efficiency) at {:.2f} K, c0]",
+                  c.membrane.thickness / (kappa * c.membrane.transport_efficiency) * 1e4,
+                  c.temperature));
+  // keys the set left to the builder (one line per key over the whole listing)
+  if (!p.has("cathode.active_fraction")) {
+    rows.emplace_back("cathode.active_fraction",
+                      fmt::format("{:.6g}   [1 - porosity - additive_fraction]", c.cathode.active_fraction));
+  }
+  if (!p.has("cathode.thickness")) {
+    rows.emplace_back("cathode.thickness",
+                      fmt::format("{:.6g} m   [loading / (density active_fraction)]", c.cathode.thickness));
+  }
+  if (!p.has("cathode.initial_stoichiometry")) {
+    rows.emplace_back("cathode.initial_stoichiometry",
+                      fmt::format("{:.6g}   [from cell.initial_soc]", c.cathode.sto0));
+  }
+  rows.emplace_back("cathode.ocp_valid_range",
+                    fmt::format("[{:.6g}, {:.6g}]", c.cathode.ocp_sto_min, c.cathode.ocp_sto_max));
+  rows.emplace_back("active_mass", fmt::format("{:.6g} mg/cm2", c.active_mass() * 100));
+  rows.emplace_back("one_c_current", fmt::format("{:.6g} mA/cm2   [active mass x nominal capacity / 1 h]",
+                                                 c.one_c_current_density() / 10));
+  std::size_t width = 0;
+  for (const auto& r : rows) width = std::max(width, r.first.size());
+  std::string out = "# derived by the cell builder\n";
+  for (const auto& [k, v] : rows) out += fmt::format("{:<{}} = {}\n", k, width, v);
+  return out;
+}
+
 }  // namespace
 
 std::string resolved_parameters_text(const std::string& file, const std::vector<std::string>& overrides) {
@@ -194,10 +250,22 @@ std::string resolved_parameters_text(const std::string& file, const std::vector<
   std::string out;
   std::size_t width = 0;
   for (const auto& [path, e] : p.entries()) width = std::max(width, path.size());
+  const auto from_composition = [&](const std::string& layer) {
+    for (const std::string& phase : film_phases()) {
+      if (p.given(layer + ".composition." + phase)) return true;
+    }
+    return false;
+  };
   for (const auto& [path, e] : p.entries()) {
-    out += fmt::format("{:<{}} = {}   [{}]\n", path, width, value_text(p, e),
-                       e.is_default ? "default" : e.src.to_string());
+    std::string where = e.is_default ? "default" : e.src.to_string();
+    for (const std::string layer : {"sei", "cei"}) {
+      if (path == layer + ".conductivity" && e.is_default && from_composition(layer)) {
+        where = "default, not used: see derived " + layer + ".conductivity";
+      }
+    }
+    out += fmt::format("{:<{}} = {}   [{}]\n", path, width, value_text(p, e), where);
   }
+  out += derived_parameters_text(p);
   return out;
 }
 
@@ -221,6 +289,8 @@ int run_case(const std::string& file, const std::string& out_dir_arg,
   const SolverSettings settings = build_solver_settings(p);
   const OutputPolicy policy = output_policy(settings.timeseries, p.where("output.timeseries"));
   const std::vector<Step> steps = case_protocol(p);
+  const std::vector<std::string> warnings = protocol_warnings(p, steps);
+  for (const auto& w : warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
   const StopWhen stop = parse_stop_when(p);
   const std::string name = case_name(p);
   const fs::path out_dir = out_dir_arg.empty() ? fs::path("out") / name : fs::path(out_dir_arg);
@@ -288,6 +358,7 @@ int run_case(const std::string& file, const std::string& out_dir_arg,
 
   // Summary: per step capacities, solver statistics, provenance (STYLE.md convention 10).
   nlohmann::json js;
+  js["warnings"] = warnings;
   js["case"] = name;
   js["case_file"] = fs::absolute(file).string();
   js["git_revision"] = git_revision();
