@@ -101,6 +101,7 @@ void Cell::set_temperature(double T) {
   const auto arrhenius = [&](double Ea, double Tref) { return std::exp(-Ea / R * (1.0 / T - 1.0 / Tref)); };
   i0_li_ = p_.anode.i0_ref * arrhenius(p_.anode.activation_energy, p_.anode.T_ref);
   k_c_ = faraday * k.rate_constant * arrhenius(k.rate_activation_energy, k.rate_T_ref);
+  sei_k_ = arrhenius(p_.sei_growth.activation_energy, p_.sei_growth.T_ref);
 }
 
 void Cell::initial_state(std::vector<double>& y, std::vector<double>& yp) const {
@@ -437,6 +438,12 @@ double Cell::electrolyte_lithium(const double* y) const {
 }
 
 double Cell::foil_lithium(const double* y) const { return y[i_foil()] / p_.anode.molar_volume; }
+
+double Cell::sei_lithium(const double* y) const {
+  const auto& g = p_.sei_growth;
+  if (!g.enabled || !(g.molar_volume > 0)) return 0.0;
+  return (y[i_sei()] - p_.sei.thickness) / g.molar_volume;
+}
 
 CellOutputs Cell::outputs(const double* y) const {
   electrolyte_properties(y);

@@ -110,6 +110,8 @@ class Cell : public solver::DaeSystem {
   double particle_lithium(const double* y) const;
   double electrolyte_lithium(const double* y) const;
   double foil_lithium(const double* y) const;
+  // mol/m2 of Li corroded into SEI since the start (the growth of L_SEI over V_SEI)
+  double sei_lithium(const double* y) const;
 
   // Layout
   int n_membrane() const { return nm_; }
@@ -163,6 +165,10 @@ class Cell : public solver::DaeSystem {
     double dcs_dcN, dcs_din;
   };
   Kinetics cathode_kinetics(int j, const double* y) const;
+  struct SeiRate {  // Li corroded into SEI, mol/m2/s, and its derivatives
+    double j = 0, dj_di = 0, dj_dL = 0;
+  };
+  SeiRate sei_rate(double i_e0, double L_sei) const;
   // c_s/c_max at the particle surface of cathode node j (as in the kinetics, without checks).
   double surface_stoichiometry(int j, const double* y) const;
 
@@ -194,6 +200,7 @@ class Cell : public solver::DaeSystem {
   Fn1DPtr kappa_, diff_, tplus_, tfac_, ocp_, dudt_, ds_, i0_fn_;
   bool ds_constant_ = false;
   double i0_li_ = 0, k_c_ = 0;  // A/m2, and F k at T
+  double sei_k_ = 1;            // Arrhenius factor of SEI growth at T
 
   std::vector<std::pair<int, int>> pattern_;
   mutable std::vector<ElectrolyteCell> ec_;

@@ -3,8 +3,10 @@
 //                half cell between the foil surface and the first membrane node;
 //   i_e0   (A2): i_e0 = i0_Li (c0/c_ref)^g [exp(aa f eta) - exp(-ac f eta)],
 //                eta = phi_Li - phi_e0 - i_e0 L_SEI/kappa_SEI, phi_Li = 0;
-//   L_Li   (A3): dL_Li/dt = -i_e0 V_m / F (stripping on discharge thins the foil);
-//   L_SEI  (A4): dL_SEI/dt = 0 (growth arrives with the degradation sub-models).
+//   L_Li   (A3): dL_Li/dt = -V_m (i_e0 / F + j_SEI) (stripping and SEI corrosion thin the foil);
+//   L_SEI  (A4, D1): dL_SEI/dt = V_SEI j_SEI, with the Li corroded into SEI
+//                j_SEI = k(T) [phi_p max(-i_e0, 0)/F + nu D_solv c_solv / L_SEI]  (mol Li/m2/s),
+//                zero when SEI growth is off.
 #include <cmath>
 
 #include "models/cell.hpp"
@@ -21,12 +23,29 @@ void Cell::anode_residual(const double* y, const double* yp, double* r) const {
   const double i0 = i0_li_ * std::pow(s.c0 / a.c_ref, a.c_exponent);
   r[i_phi_e0()] = i - s.H;
   r[i_i_e0()] = i - i0 * (std::exp(a.alpha_a * f_ * eta) - std::exp(-a.alpha_c * f_ * eta));
-  r[i_foil()] = yp[i_foil()] + i * a.molar_volume / faraday;
-  r[i_sei()] = yp[i_sei()];
+  const SeiRate g = sei_rate(i, y[i_sei()]);
+  r[i_foil()] = yp[i_foil()] + a.molar_volume * (i / faraday + g.j);
+  r[i_sei()] = yp[i_sei()] - p_.sei_growth.molar_volume * g.j;
+}
+
+Cell::SeiRate Cell::sei_rate(double i_e0, double L_sei) const {
+  SeiRate g;
+  const auto& s = p_.sei_growth;
+  if (!s.enabled) return g;
+  // plating (i_e0 < 0) exposes fresh Li; the kink at i = 0 is where plating starts
+  if (i_e0 < 0) {
+    g.j += sei_k_ * s.plating_fraction * (-i_e0) / faraday;
+    g.dj_di = -sei_k_ * s.plating_fraction / faraday;
+  }
+  const double L = std::max(L_sei, 1e-10);  // a bare foil grows a first nanometre at once
+  const double flux = sei_k_ * s.li_per_solvent * s.solvent_diffusivity * s.solvent_concentration;
+  g.j += flux / L;
+  g.dj_dL = L_sei > 1e-10 ? -flux / (L * L) : 0.0;
+  return g;
 }
 
 // Non-zeros: phi_e0 row: phi_e0, i_e0, c_e[0], phi_e[0]; i_e0 row: phi_e0, i_e0, L_SEI, c_e[0];
-// L_Li row: L_Li, i_e0; L_SEI row: L_SEI.
+// L_Li row: L_Li, i_e0, L_SEI; L_SEI row: L_SEI, i_e0.
 void Cell::anode_jacobian(double cj, const double* y, solver::JacobianSink& jac) const {
   const FoilSurface s = foil_surface(y);
   const double i = y[i_i_e0()];
@@ -50,9 +69,13 @@ void Cell::anode_jacobian(double cj, const double* y, solver::JacobianSink& jac)
   jac.add(ii, i_sei(), i0 * dS * i / p_.sei.conductivity);
   jac.add(ii, c0, -dBV_dc0 * s.dc0_dc);
 
+  const SeiRate g = sei_rate(i, y[i_sei()]);
+  const double v_sei = p_.sei_growth.molar_volume;
   jac.add(i_foil(), i_foil(), cj);
-  jac.add(i_foil(), ii, a.molar_volume / faraday);
-  jac.add(i_sei(), i_sei(), cj);
+  jac.add(i_foil(), ii, a.molar_volume * (1.0 / faraday + g.dj_di));
+  jac.add(i_foil(), i_sei(), a.molar_volume * g.dj_dL);
+  jac.add(i_sei(), i_sei(), cj - v_sei * g.dj_dL);
+  jac.add(i_sei(), ii, -v_sei * g.dj_di);
 }
 
 }  // namespace cascade

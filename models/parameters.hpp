@@ -19,6 +19,19 @@ struct AnodeParams {        // Li-metal foil
   double molar_volume = 0;   // m3/mol
 };
 
+// SEI growth on the Li foil (docs/model.md eq. D1): Li metal corrodes into SEI on the freshly
+// plated surface (a fraction of the plated charge) and by solvent diffusing through the layer.
+struct SeiGrowthParams {
+  bool enabled = false;
+  double plating_fraction = 0;        // mol Li into SEI per mol Li plated
+  double solvent_diffusivity = 0;     // m2/s, solvent through the SEI, at T_ref
+  double solvent_concentration = 0;   // mol/m3 of reducible solvent at the SEI's outer face
+  double li_per_solvent = 2;          // mol Li consumed per mol solvent reduced
+  double molar_volume = 0;            // m3 of SEI per mol Li consumed
+  double activation_energy = 0;       // J/mol, both terms
+  double T_ref = 298.15;              // K
+};
+
 struct FilmParams {         // SEI on the foil or CEI on each particle
   double thickness = 0;     // m
   double conductivity = 1;  // S/m (ionic)
@@ -82,6 +95,7 @@ struct CellParams {
   double temperature = 298.15;      // K
   AnodeParams anode;
   FilmParams sei, cei;
+  SeiGrowthParams sei_growth;
   ElectrolyteParams electrolyte;
   MembraneParams membrane;
   CathodeParams cathode;

@@ -211,6 +211,16 @@ CellParams build_cell_params(const ParamSet& p) {
     film_conductivity(p, name, *film);
   }
 
+  auto& g = c.sei_growth;
+  g.enabled = p.string("sei.growth.model") != "none";
+  g.plating_fraction = p.quantity("sei.growth.plating_fraction");
+  g.solvent_diffusivity = p.quantity("sei.growth.solvent_diffusivity");
+  g.solvent_concentration = p.quantity("sei.growth.solvent_concentration");
+  g.li_per_solvent = p.quantity("sei.growth.li_per_solvent");
+  g.molar_volume = p.quantity("sei.growth.molar_volume");
+  g.activation_energy = p.quantity("sei.growth.activation_energy");
+  g.T_ref = p.quantity("sei.growth.reference_temperature");
+
   auto& e = c.electrolyte;
   e.c0 = p.quantity("electrolyte.initial_concentration");
   e.conductivity = material_function(p, "electrolyte.conductivity");

@@ -196,6 +196,26 @@ Schema build_cascade_schema() {
                  "double-layer capacitance of the interface (used by impedance)", "0 F/m2"));
   }
 
+  // ---- degradation: SEI growth on the foil ----
+  s.add(choice("sei.growth.model", {"none", "plating_and_diffusion"},
+               "SEI growth: none, or Li corroded on freshly plated surface plus solvent diffusing "
+               "through the layer",
+               "none"));
+  s.add(fraction("sei.growth.plating_fraction",
+                 "mol of Li lost into SEI per mol of Li plated (fresh surface)", false, "0"));
+  s.add(nonneg("sei.growth.solvent_diffusivity", dim::diffusivity,
+               "diffusivity of reducible solvent through the SEI (at reference_temperature)",
+               "0 m2/s"));
+  s.add(nonneg("sei.growth.solvent_concentration", dim::concentration,
+               "reducible solvent concentration at the SEI's outer face", "0 mol/m3"));
+  s.add(pos("sei.growth.li_per_solvent", dim::none, "mol Li consumed per mol solvent reduced", "2"));
+  s.add(pos("sei.growth.molar_volume", dim::molar_volume,
+            "volume of SEI formed per mol of Li consumed", "9.585e-5 m3/mol"));
+  s.add(nonneg("sei.growth.activation_energy", dim::molar_energy,
+               "activation energy of both growth terms", "0 J/mol"));
+  s.add(pos("sei.growth.reference_temperature", dim::temperature,
+            "temperature at which the growth rates are given", "25 degC"));
+
   // ---- electrolyte (quasi-solid, concentrated solution) ----
   s.add(pos("electrolyte.initial_concentration", dim::concentration, "initial salt concentration"));
   s.add(fn("electrolyte.conductivity", dim::conductivity, "c_e", "ionic conductivity kappa(c_e, T)"));

@@ -104,6 +104,29 @@ TEST_CASE("analytic Jacobian matches finite differences in every control mode") 
   }
 }
 
+TEST_CASE("analytic Jacobian with SEI growth, while stripping and while plating") {
+  auto c = load_case("tests/data/models/rich_cell_sei.yaml");
+  Simulation sim(c.cell, c.settings);
+  Cell& cell = sim.cell();
+  SUBCASE("stripping (discharge)") {
+    const Snapshot s = mid_discharge(sim, c.steps);
+    REQUIRE(s.y[cell.i_i_e0()] > 0);
+    cell.set_control({Control::Mode::current, s.y[cell.i_current()]});
+    check_jacobian(cell, s, 0.0);
+    check_jacobian(cell, s, 21.0);
+  }
+  SUBCASE("plating (charge)") {
+    const Snapshot s = mid_discharge(sim, {testing::step("Discharge at 20 A/m2 for 20 minutes"),
+                                           testing::step("Charge at 10 A/m2 for 10 minutes")});
+    REQUIRE(s.y[cell.i_i_e0()] < 0);
+    cell.set_control({Control::Mode::current, s.y[cell.i_current()]});
+    check_jacobian(cell, s, 0.0);
+    check_jacobian(cell, s, 21.0);
+    cell.set_control({Control::Mode::voltage, s.y[cell.i_voltage()]});
+    check_jacobian(cell, s, 5.0);
+  }
+}
+
 TEST_CASE("state layout: each cathode node's shells sit beside it, and every index has a name") {
   auto c = load_case("tests/data/models/rich_cell.yaml");
   Cell cell(c.cell);
