@@ -1,0 +1,378 @@
+// `cascade sweep`: a case run over the points of a sweep file on a pool of threads, each finished
+// point appended to an fsync'd journal so that a killed sweep resumes where it stopped.
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+#include "models/simulation.hpp"
+#include "params/build_cell.hpp"
+#include "params/param_set.hpp"
+#include "params/protocol.hpp"
+#include "params/sweep.hpp"
+#include "tools/cascade/commands.hpp"
+
+namespace cascade::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Shard {
+  int i = 1, n = 1;  // 1-based: this process runs the points with index % n == i - 1
+  std::string suffix() const { return n == 1 ? "" : fmt::format(".shard-{}-of-{}", i, n); }
+};
+
+Shard parse_shard(const std::string& text) {
+  Shard s;
+  if (text.empty()) return s;
+  static const std::regex form(R"(^\s*([0-9]+)\s*/\s*([0-9]+)\s*$)");
+  std::smatch m;
+  if (std::regex_match(text, m, form)) {
+    s.i = std::stoi(m[1].str());
+    s.n = std::stoi(m[2].str());
+    if (s.n >= 1 && s.i >= 1 && s.i <= s.n) return s;
+  }
+  throw std::runtime_error(fmt::format(
+      "--shard '{}': expected i/n with 1 <= i <= n, e.g. --shard 3/10 (the third of ten shards)", text));
+}
+
+// One line of text for a CSV field: diagnostics joined, newlines and carets dropped.
+std::string one_line(const std::exception& e) {
+  if (const auto* in = dynamic_cast<const InputError*>(&e)) {
+    std::string out;
+    for (const auto& d : in->diagnostics()) {
+      if (!out.empty()) out += "; ";
+      out += fmt::format("{}: {}{}", d.where.to_string(), d.key.empty() ? "" : "[" + d.key + "] ", d.message);
+    }
+    return out;
+  }
+  std::string out = e.what();
+  std::replace(out.begin(), out.end(), '\n', ' ');
+  return out;
+}
+
+std::string csv_quoted(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += (c == '\n' || c == '\r') ? ' ' : c;
+  }
+  return out + "\"";
+}
+
+std::string number(double v) { return std::isfinite(v) ? fmt::format("{:.10g}", v) : ""; }
+
+// The collected outputs of one run, in the sweep's collect order ("" when the run never reached
+// what an output asks for, e.g. a retention at a cycle after the run stopped).
+std::vector<std::string> collect_outputs(const Sweep& sweep, const CellParams& cell, const RunResult& res) {
+  const double mass = cell.active_mass();             // kg/m2
+  const double to_mAh_g = 1.0 / (3.6 * mass * 1000);  // C/m2 -> mAh/g
+  const double nan = std::nan("");
+  double last_discharge = nan, charge = 0, energy = 0;
+  for (const auto& s : res.steps) {
+    if (s.skipped || !(s.charge > 0)) continue;
+    last_discharge = s.charge * to_mAh_g;
+    charge += s.charge;
+    energy += s.energy;
+  }
+  std::vector<std::string> out;
+  for (const auto& c : sweep.collect) {
+    using K = CollectSpec::Kind;
+    double v = nan;
+    switch (c.kind) {
+      case K::discharge_capacity: v = last_discharge; break;
+      case K::energy: v = charge > 0 ? energy / mass / 3600.0 : nan; break;
+      case K::mean_discharge_voltage: v = charge > 0 ? energy / charge : nan; break;
+      case K::discharge_capacity_at_rate: {
+        double sum = 0;
+        int n = 0;
+        for (const auto& cy : res.cycles) {
+          if (cy.block != c.block) continue;
+          sum += cy.discharge_charge * to_mAh_g;
+          ++n;
+        }
+        if (n > 0) v = sum / n;
+        break;
+      }
+      case K::retention_at_cycle:
+        for (const auto& cy : res.cycles) {
+          if (cy.cycle == c.cycle) v = cy.retention * 100.0;
+        }
+        break;
+    }
+    out.push_back(number(v));
+  }
+  return out;
+}
+
+struct Record {
+  int index = 0;
+  std::uint64_t hash = 0;
+  bool ok = false;
+  double wall = 0;  // s
+  std::vector<std::string> values;
+  std::string error;
+  std::string line() const {
+    std::string s = fmt::format("{},{:016x},{},{:.3f}", index, hash, ok ? "ok" : "failed", wall);
+    for (const auto& v : values) s += "," + v;
+    return s + "," + csv_quoted(error) + "\n";
+  }
+};
+
+// Runs one point in this thread with its own parameter set, cell and integrator.
+Record run_point(const Sweep& sweep, const SweepPoint& p) {
+  const auto t0 = std::chrono::steady_clock::now();
+  Record r;
+  r.index = p.index;
+  r.hash = p.hash;
+  try {
+    const ParamSet params = ParamSet::load(sweep.base, p.overrides);
+    const CellParams cell = build_cell_params(params);
+    const SolverSettings settings = build_solver_settings(params);
+    const std::vector<Step> steps = case_protocol(params);
+    const StopWhen stop = parse_stop_when(params);
+    Simulation sim(cell, settings);
+    const RunResult res = sim.run(steps, [](const Row&) {}, stop);
+    r.values = collect_outputs(sweep, cell, res);
+    r.ok = true;
+  } catch (const std::exception& e) {
+    r.values.assign(sweep.collect.size(), "");
+    r.error = one_line(e);
+  }
+  r.wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return r;
+}
+
+// Splits a journal line: index, hash, status, wall time, the outputs, then the quoted error.
+bool parse_record(const std::string& line, std::size_t outputs, Record& r) {
+  std::vector<std::string> fields;
+  std::size_t pos = 0;
+  for (std::size_t k = 0; k < 4 + outputs; ++k) {
+    const std::size_t comma = line.find(',', pos);
+    if (comma == std::string::npos) return false;
+    fields.push_back(line.substr(pos, comma - pos));
+    pos = comma + 1;
+  }
+  std::string err = line.substr(pos);
+  if (err.size() < 2 || err.front() != '"' || err.back() != '"') return false;
+  err = err.substr(1, err.size() - 2);
+  for (std::size_t k = 0; (k = err.find("\"\"", k)) != std::string::npos; ++k) err.erase(k, 1);
+  try {
+    r.index = std::stoi(fields[0]);
+    r.hash = std::stoull(fields[1], nullptr, 16);
+    r.wall = std::stod(fields[3]);
+  } catch (const std::exception&) {
+    return false;
+  }
+  if (fields[2] != "ok" && fields[2] != "failed") return false;
+  r.ok = fields[2] == "ok";
+  r.values.assign(fields.begin() + 4, fields.end());
+  r.error = err;
+  return true;
+}
+
+// The journal: one line per finished point, each written with one write() and fsync'd, so that
+// a kill at any moment loses at most the line being written (and a torn last line is dropped).
+class Journal {
+ public:
+  Journal(fs::path path, const Sweep& sweep, const std::string& header) : path_(std::move(path)) {
+    const std::string stale = fmt::format(
+        "the journal '{}' was written by a different sweep (its points, base or collect list "
+        "changed); start the changed sweep in a new output directory (-o DIR), or remove the old one",
+        path_.string());
+    if (fs::exists(path_)) {
+      std::ifstream in(path_, std::ios::binary);
+      std::stringstream ss;
+      ss << in.rdbuf();
+      std::string text = ss.str();
+      const std::size_t end = text.rfind('\n');
+      const std::size_t keep = end == std::string::npos ? 0 : end + 1;
+      if (keep != text.size()) {  // a line torn by a kill: drop it before appending
+        text.resize(keep);
+        fs::resize_file(path_, keep);
+      }
+      std::istringstream lines(text);
+      std::string line;
+      if (std::getline(lines, line) && line + "\n" != header) throw std::runtime_error(stale);
+      while (std::getline(lines, line)) {
+        Record r;
+        if (!parse_record(line, sweep.collect.size(), r)) {
+          throw std::runtime_error(fmt::format("the journal '{}' has a line that cannot be read: {}",
+                                               path_.string(), line));
+        }
+        if (r.index < 0 || std::size_t(r.index) >= sweep.points.size() ||
+            sweep.points[r.index].hash != r.hash) {
+          throw std::runtime_error(stale);
+        }
+        done_[r.index] = std::move(r);
+      }
+    }
+    fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd_ < 0) throw std::runtime_error(fmt::format("cannot open the journal '{}'", path_.string()));
+    if (::lseek(fd_, 0, SEEK_END) == 0) write_line(header);
+  }
+  ~Journal() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Journal(const Journal&) = delete;
+  Journal& operator=(const Journal&) = delete;
+
+  const std::map<int, Record>& done() const { return done_; }
+  bool has(int index) const { return done_.count(index) != 0; }
+
+  void append(Record r) {
+    const std::lock_guard lock(mutex_);
+    write_line(r.line());
+    done_[r.index] = std::move(r);
+  }
+
+ private:
+  void write_line(const std::string& s) {
+    std::size_t off = 0;
+    while (off < s.size()) {
+      const ssize_t n = ::write(fd_, s.data() + off, s.size() - off);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        throw std::runtime_error(fmt::format("cannot write the journal '{}'", path_.string()));
+      }
+      off += std::size_t(n);
+    }
+    if (::fsync(fd_) != 0) throw std::runtime_error(fmt::format("cannot sync the journal '{}'", path_.string()));
+  }
+
+  fs::path path_;
+  int fd_ = -1;
+  std::mutex mutex_;
+  std::map<int, Record> done_;
+};
+
+// A one-line progress report on a terminal: points done of this run's total, and an ETA.
+class SweepProgress {
+ public:
+  SweepProgress(bool enabled, std::size_t total, std::size_t already)
+      : enabled_(enabled), total_(total), already_(already), start_(std::chrono::steady_clock::now()) {}
+  void update(std::size_t done_now, std::size_t failed) {
+    if (!enabled_) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_ < std::chrono::milliseconds(200) && done_now + already_ < total_) return;
+    last_ = now;
+    const double elapsed = std::chrono::duration<double>(now - start_).count();
+    const std::size_t left = total_ - already_ - done_now;
+    const double eta = done_now > 0 ? elapsed / double(done_now) * double(left) : 0;
+    std::fprintf(stderr, "\r  sweep: %zu of %zu points, %zu failed | elapsed %.0f s, about %.0f s to go   ",
+                 done_now + already_, total_, failed, elapsed, eta);
+    std::fflush(stderr);
+    shown_ = true;
+  }
+  void done() {
+    if (shown_) std::fprintf(stderr, "\r%90s\r", "");
+  }
+
+ private:
+  bool enabled_;
+  std::size_t total_, already_;
+  std::chrono::steady_clock::time_point start_, last_{};
+  bool shown_ = false;
+};
+
+void write_atomic(const fs::path& path, const std::string& content) {
+  const fs::path tmp = path.string() + ".partial";
+  {
+    std::ofstream out(tmp, std::ios::binary);
+    out << content;
+    if (!out) throw std::runtime_error(fmt::format("cannot write '{}'", tmp.string()));
+  }
+  fs::rename(tmp, path);
+}
+
+}  // namespace
+
+int sweep(const std::string& file, int jobs, const std::string& out_arg, const std::string& shard_text) {
+  const Shard shard = parse_shard(shard_text);
+  const Sweep sw = load_sweep(file);
+  const fs::path out_dir = out_arg.empty() ? fs::path("out") / fs::path(file).stem() : fs::path(out_arg);
+  fs::create_directories(out_dir);
+
+  std::string outputs_header;
+  for (const auto& c : sw.collect) outputs_header += "," + c.name;
+  const std::string journal_header = "point,hash,status,wall_time_s" + outputs_header + ",error\n";
+  Journal journal(out_dir / ("journal" + shard.suffix() + ".csv"), sw, journal_header);
+
+  std::vector<const SweepPoint*> mine, todo;
+  for (const auto& p : sw.points) {
+    if (p.index % shard.n != shard.i - 1) continue;
+    mine.push_back(&p);
+    if (!journal.has(p.index)) todo.push_back(&p);
+  }
+  const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
+  const std::size_t workers =
+      std::min<std::size_t>(jobs > 0 ? std::size_t(jobs) : hw, std::max<std::size_t>(todo.size(), 1));
+
+  const auto t0 = std::chrono::steady_clock::now();
+  SweepProgress progress(isatty(fileno(stderr)) != 0, mine.size(), mine.size() - todo.size());
+  std::atomic<std::size_t> next{0}, finished{0}, failed{0};
+  std::mutex progress_mutex;
+  std::exception_ptr journal_error;
+  {
+    std::vector<std::jthread> pool;
+    for (std::size_t w = 0; w < workers; ++w) {
+      pool.emplace_back([&] {
+        for (std::size_t k; (k = next.fetch_add(1)) < todo.size();) {
+          Record r = run_point(sw, *todo[k]);
+          if (!r.ok) ++failed;
+          try {
+            journal.append(std::move(r));
+          } catch (...) {  // a full disk: stop taking points, report after the pool ends
+            const std::lock_guard lock(progress_mutex);
+            if (!journal_error) journal_error = std::current_exception();
+            next.store(todo.size());
+            return;
+          }
+          const std::size_t n = ++finished;
+          const std::lock_guard lock(progress_mutex);
+          progress.update(n, failed.load());
+        }
+      });
+    }
+  }
+  progress.done();
+  if (journal_error) std::rethrow_exception(journal_error);
+
+  // results.csv from the journal, sorted by point index.
+  std::string csv = "point";
+  for (const auto& k : sw.keys) csv += "," + k;
+  csv += outputs_header + ",status,wall_time_s,error\n";
+  std::size_t ok = 0, bad = 0;
+  for (const auto& [index, r] : journal.done()) {
+    csv += std::to_string(index);
+    for (const auto& v : sw.points[index].values) csv += "," + (v.find(',') == std::string::npos ? v : csv_quoted(v));
+    for (const auto& v : r.values) csv += "," + v;
+    csv += fmt::format(",{},{:.3f},{}\n", r.ok ? "ok" : "failed", r.wall, r.ok ? "" : csv_quoted(r.error));
+    (r.ok ? ok : bad) += 1;
+  }
+  const fs::path results = out_dir / ("results" + shard.suffix() + ".csv");
+  write_atomic(results, csv);
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::cout << fmt::format("sweep {}: {} points{}, {} run now on {} threads in {:.2f} s ({} from the journal); "
+                           "{} ok, {} failed; results in {}\n",
+                           fs::path(file).filename().string(), mine.size(),
+                           shard.n > 1 ? fmt::format(" in shard {} of {}", shard.i, shard.n) : "",
+                           todo.size(), workers, wall, mine.size() - todo.size(), ok, bad, results.string());
+  return 0;
+}
+
+}  // namespace cascade::cli
