@@ -367,11 +367,11 @@ int sweep(const std::string& file, int jobs, const std::string& out_arg, const s
   const fs::path results = out_dir / ("results" + shard.suffix() + ".csv");
   write_atomic(results, csv);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::cout << fmt::format("sweep {}: {} points{}, {} run now on {} threads in {:.2f} s ({} from the journal); "
+  std::cout << fmt::format("sweep {}: {} points{}, {} run now on {} in {:.2f} s ({} from the journal); "
                            "{} ok, {} failed; results in {}\n",
                            fs::path(file).filename().string(), mine.size(),
                            shard.n > 1 ? fmt::format(" in shard {} of {}", shard.i, shard.n) : "",
-                           todo.size(), workers, wall, mine.size() - todo.size(), ok, bad, results.string());
+                           todo.size(), workers == 1 ? "1 thread" : fmt::format("{} threads", workers), wall, mine.size() - todo.size(), ok, bad, results.string());
   return 0;
 }
 
