@@ -4,7 +4,8 @@
 //               i_s = 0 at the membrane, i_s = I at the collector;
 //   i_n   (C2): i_n = i0 [exp(aa f eta) - exp(-ac f eta)],
 //               i0 = F k sqrt(c_e c_s (c_max - c_s)), eta = phi_s - phi_e - U(c_s/c_max) - i_n R_CEI;
-//   L_CEI (C3): dL_CEI/dt = 0 (growth arrives with the degradation sub-models);
+//   L_CEI (C3, D3): dL_CEI/dt = V_CEI j_CEI, j_CEI = 1/(1/k_ox(E) + L_CEI/(D_ox c_ox)),
+//               k_ox = k0(T) exp(alpha_ox F (E - E_ox)/RT), E = phi_s - phi_e (0 when off);
 //   c_s   (C4): V_i dc_i/dt = A_i F_i - A_{i+1} F_{i+1}, F = -D_s dc/dr, F = i_n/F at r = R,
 //               with the surface concentration c_s = c_N - (i_n/F) (dr/2) / D_s(c_N).
 #include <cmath>
@@ -13,6 +14,22 @@
 #include "solver/solver_error.hpp"
 
 namespace cascade {
+
+Cell::CeiRate Cell::cei_rate(double E, double L_cei) const {
+  CeiRate g;
+  const auto& c = p_.cei_growth;
+  if (!c.enabled) return g;
+  const double transport = cei_k_ * c.solvent_diffusivity * c.solvent_concentration;  // mol/m/s
+  const double a = c.alpha * f_;
+  const double kin = cei_k_ * c.rate_constant * std::exp(std::min(a * (E - c.onset_potential), 200.0));
+  if (!(kin > 0) || !(transport > 0)) return g;
+  const double L = std::max(L_cei, 0.0);
+  // kinetics and transport through the layer in series
+  g.j = 1.0 / (1.0 / kin + L / transport);
+  g.dj_dE = g.j * g.j / kin * a;
+  g.dj_dL = L_cei > 0 ? -g.j * g.j / transport : 0.0;
+  return g;
+}
 
 double Cell::surface_stoichiometry(int j, const double* y) const {
   const auto& k = p_.cathode;
@@ -75,7 +92,8 @@ void Cell::cathode_residual(const double* y, const double* yp, double* r) const 
     const Kinetics K = cathode_kinetics(j, y);
     r[i_i_n(j)] = i_n - K.i0 * K.S;
     // C3
-    r[i_cei(j)] = yp[i_cei(j)];
+    r[i_cei(j)] = yp[i_cei(j)] -
+                  p_.cei_growth.molar_volume * cei_rate(y[i_phi_s(j)] - y[i_phi_e(e)], y[i_cei(j)]).j;
     // C4: shells, fluxes outward
     const double cmax = p_.cathode.c_max;
     for (int s = 0; s < nr_; ++s) ds_shell_[s] = ds_->eval(y[i_c_s(j, s)] / cmax).v;
@@ -97,7 +115,7 @@ void Cell::cathode_residual(const double* y, const double* yp, double* r) const 
 }
 
 // Non-zeros of node j: phi_s row: phi_s[j-1..j+1], i_n[j] (and I at the last node);
-// i_n row: i_n, phi_s, phi_e, c_e, L_CEI, c_s[N-1] of node j; L_CEI row: itself;
+// i_n row: i_n, phi_s, phi_e, c_e, L_CEI, c_s[N-1] of node j; L_CEI row: itself, phi_s, phi_e;
 // c_s[s] row: c_s[s-1..s+1], and i_n for the outer shell.
 void Cell::cathode_jacobian(double cj, const double* y, solver::JacobianSink& jac) const {
   const auto& k = p_.cathode;
@@ -136,7 +154,13 @@ void Cell::cathode_jacobian(double cj, const double* y, solver::JacobianSink& ja
     jac.add(rn, i_c_s(j, nr_ - 1), -dBV_dcs * K.dcs_dcN);
 
     // C3
-    jac.add(i_cei(j), i_cei(j), cj);
+    {
+      const CeiRate g = cei_rate(y[i_phi_s(j)] - y[i_phi_e(e)], y[i_cei(j)]);
+      const double v = p_.cei_growth.molar_volume;
+      jac.add(i_cei(j), i_cei(j), cj - v * g.dj_dL);
+      jac.add(i_cei(j), i_phi_s(j), -v * g.dj_dE);
+      jac.add(i_cei(j), i_phi_e(e), v * g.dj_dE);
+    }
 
     // C4
     for (int s = 0; s < nr_; ++s) {

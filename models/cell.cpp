@@ -23,7 +23,7 @@ Cell::Cell(CellParams p) : p_(std::move(p)) {
   nc_ = p_.mesh.cathode;
   nr_ = p_.mesh.particle;
   block_ = 5 + nr_;
-  n_ = 4 + 2 * nm_ + block_ * nc_ + 4;
+  n_ = anode_block + 2 * nm_ + block_ * nc_ + 4;
 
   const auto& m = p_.membrane;
   const auto& k = p_.cathode;
@@ -102,6 +102,15 @@ void Cell::set_temperature(double T) {
   i0_li_ = p_.anode.i0_ref * arrhenius(p_.anode.activation_energy, p_.anode.T_ref);
   k_c_ = faraday * k.rate_constant * arrhenius(k.rate_activation_energy, k.rate_T_ref);
   sei_k_ = arrhenius(p_.sei_growth.activation_energy, p_.sei_growth.T_ref);
+  cei_k_ = arrhenius(p_.cei_growth.activation_energy, p_.cei_growth.T_ref);
+  const auto& d = p_.dead_li;
+  dead_k_ = arrhenius(d.activation_energy, d.T_ref);
+  // L_dead = n V_m / (1 - eps); its pores conduct as the electrolyte at its initial salt level
+  dead_r_ = 0.0;
+  if (d.enabled) {
+    const double kappa0 = kappa_->eval(e.c0).v;
+    dead_r_ = p_.anode.molar_volume / (1.0 - d.porosity) / (kappa0 * std::pow(d.porosity, d.bruggeman));
+  }
 }
 
 void Cell::initial_state(std::vector<double>& y, std::vector<double>& yp) const {
@@ -127,7 +136,7 @@ void Cell::guess_algebraic(std::vector<double>& y, double I) const {
   const double two_over_f = 2.0 / f_;
   // Foil: symmetric Butler-Volmer inverted at the present salt concentration.
   const double i0_li = i0_li_ * std::pow(ec_[0].c / p_.anode.c_ref, p_.anode.c_exponent);
-  const double R_sei = y[i_sei()] / p_.sei.conductivity;
+  const double R_sei = y[i_sei()] / p_.sei.conductivity + dead_r_ * y[i_dead()];
   y[i_i_e0()] = I;
   y[i_phi_e0()] = -two_over_f * std::asinh(I / (2.0 * i0_li)) - I * R_sei;
   // Electrolyte: ohmic drop of the full current in the membrane, of a linearly falling one in
@@ -169,6 +178,7 @@ std::vector<double> Cell::typical_scale() const {
   s[i_i_e0()] = i1c;
   s[i_foil()] = std::max(p_.anode.thickness, 1e-6);
   s[i_sei()] = 1e-9;
+  s[i_dead()] = 1e-3;  // mol/m2, ~0.003 mAh/cm2
   for (int e = 0; e < nm_ + nc_; ++e) s[i_c_e(e)] = p_.electrolyte.c0;
   const double a = 3.0 * p_.cathode.active_fraction / p_.cathode.particle_radius;
   for (int j = 0; j < nc_; ++j) {
@@ -184,7 +194,7 @@ std::vector<double> Cell::typical_scale() const {
 
 void Cell::differential_ids(double* id) const {
   std::fill(id, id + n_, 0.0);
-  id[i_foil()] = id[i_sei()] = 1.0;
+  id[i_foil()] = id[i_sei()] = id[i_dead()] = 1.0;
   for (int e = 0; e < nm_ + nc_; ++e) id[i_c_e(e)] = 1.0;
   for (int j = 0; j < nc_; ++j) {
     id[i_cei(j)] = 1.0;
@@ -409,9 +419,10 @@ std::string Cell::describe(int index) const {
   if (index == i_voltage()) return "terminal voltage V";
   if (index == i_charge()) return "charge passed Q";
   if (index == i_energy()) return "energy delivered E";
-  if (index < 4 + 2 * nm_) {
-    const int e = (index - 4) / 2;
-    return fmt::format("{} at membrane node {}", (index - 4) % 2 == 0 ? "c_e" : "phi_e", e);
+  if (index == i_dead()) return "dead Li on the foil";
+  if (index < anode_block + 2 * nm_) {
+    const int e = (index - anode_block) / 2;
+    return fmt::format("{} at membrane node {}", (index - anode_block) % 2 == 0 ? "c_e" : "phi_e", e);
   }
   const int j = (index - cathode_base(0)) / block_;
   const int o = (index - cathode_base(0)) % block_;
@@ -438,6 +449,8 @@ double Cell::electrolyte_lithium(const double* y) const {
 }
 
 double Cell::foil_lithium(const double* y) const { return y[i_foil()] / p_.anode.molar_volume; }
+
+double Cell::dead_lithium(const double* y) const { return y[i_dead()]; }
 
 double Cell::sei_lithium(const double* y) const {
   const auto& g = p_.sei_growth;
@@ -475,7 +488,7 @@ CellOutputs Cell::outputs(const double* y) const {
     ohm_at[e] = (ohm += f.ohmic_drop);
     conc_at[e] = (conc += f.conc_drop);
   }
-  const double R_sei = y[i_sei()] / p_.sei.conductivity;
+  const double R_sei = y[i_sei()] / p_.sei.conductivity + dead_r_ * y[i_dead()];  // SEI + dead Li
   const double i_e0 = y[i_i_e0()];
   b.sei_ohmic = -i_e0 * R_sei;
   b.eta_anode = y[i_phi_e0()] + i_e0 * R_sei;  // = -eta_Li

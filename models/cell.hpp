@@ -45,7 +45,7 @@ struct VoltageBreakdown {
   double cei_ohmic = 0;          // reaction-weighted i_n R_CEI
   double electrolyte_ohmic = 0;  // ionic drop, foil to reaction sites
   double electrolyte_concentration = 0;  // diffusion potential, foil to reaction sites
-  double sei_ohmic = 0;          // -I R_SEI
+  double sei_ohmic = 0;          // -I (R_SEI + R_dead Li layer)
   double eta_anode = 0;          // -eta_Li
   double solid_ohmic = 0;        // cathode matrix drop, reaction sites to collector
   double contact_ohmic = 0;      // -I R_contact
@@ -112,6 +112,10 @@ class Cell : public solver::DaeSystem {
   double foil_lithium(const double* y) const;
   // mol/m2 of Li corroded into SEI since the start (the growth of L_SEI over V_SEI)
   double sei_lithium(const double* y) const;
+  // mol/m2 of Li stranded as dead Li on the foil
+  double dead_lithium(const double* y) const;
+  // ohm m2 of the porous dead-Li layer per mol/m2 of dead Li (its electrolyte-filled pores)
+  double dead_resistance_per_mol() const { return dead_r_; }
 
   // Layout
   int n_membrane() const { return nm_; }
@@ -122,7 +126,9 @@ class Cell : public solver::DaeSystem {
   int i_i_e0() const { return 1; }
   int i_foil() const { return 2; }
   int i_sei() const { return 3; }
-  int i_c_e(int e) const { return e < nm_ ? 4 + 2 * e : cathode_base(e - nm_); }
+  int i_dead() const { return 4; }  // mol/m2 of dead (stranded) Li on the foil
+  static constexpr int anode_block = 5;
+  int i_c_e(int e) const { return e < nm_ ? anode_block + 2 * e : cathode_base(e - nm_); }
   int i_phi_e(int e) const { return i_c_e(e) + 1; }
   int i_phi_s(int j) const { return cathode_base(j) + 2; }
   int i_i_n(int j) const { return cathode_base(j) + 3; }
@@ -138,7 +144,7 @@ class Cell : public solver::DaeSystem {
   double x_center(int e) const;
 
  private:
-  int cathode_base(int j) const { return 4 + 2 * nm_ + block_ * j; }
+  int cathode_base(int j) const { return anode_block + 2 * nm_ + block_ * j; }
 
   // Material properties of each electrolyte cell at the current state (filled per call).
   struct ElectrolyteCell {
@@ -169,6 +175,11 @@ class Cell : public solver::DaeSystem {
     double j = 0, dj_di = 0, dj_dL = 0;
   };
   SeiRate sei_rate(double i_e0, double L_sei) const;
+  double dead_rate(double i_e0) const;  // mol/m2/s of Li stranded
+  struct CeiRate {  // solvent oxidised into CEI, mol/m2/s of particle surface, and derivatives
+    double j = 0, dj_dE = 0, dj_dL = 0;
+  };
+  CeiRate cei_rate(double E, double L_cei) const;  // E = phi_s - phi_e, V
   // c_s/c_max at the particle surface of cathode node j (as in the kinetics, without checks).
   double surface_stoichiometry(int j, const double* y) const;
 
@@ -201,6 +212,9 @@ class Cell : public solver::DaeSystem {
   bool ds_constant_ = false;
   double i0_li_ = 0, k_c_ = 0;  // A/m2, and F k at T
   double sei_k_ = 1;            // Arrhenius factor of SEI growth at T
+  double cei_k_ = 1;            // Arrhenius factor of CEI growth at T
+  double dead_k_ = 1;           // Arrhenius factor of dead-Li formation at T
+  double dead_r_ = 0;           // ohm m2 per mol/m2 of dead Li, at T
 
   std::vector<std::pair<int, int>> pattern_;
   mutable std::vector<ElectrolyteCell> ec_;

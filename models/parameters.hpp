@@ -32,6 +32,32 @@ struct SeiGrowthParams {
   double T_ref = 298.15;              // K
 };
 
+// CEI growth on the cathode particles (docs/model.md eq. D3): electrolyte oxidised at the particle
+// surface, at a rate rising with the local electrode potential and limited by solvent transport
+// through the existing layer.
+struct CeiGrowthParams {
+  bool enabled = false;
+  double rate_constant = 0;          // mol/m2/s of solvent oxidised at E = onset_potential, T_ref
+  double onset_potential = 4.8;      // V vs Li, where the kinetic rate equals rate_constant
+  double alpha = 0.5;                // transfer coefficient of the oxidation
+  double solvent_diffusivity = 0;    // m2/s through the CEI, at T_ref
+  double solvent_concentration = 0;  // mol/m3 at the CEI's outer face
+  double molar_volume = 0;           // m3 of CEI per mol solvent oxidised
+  double activation_energy = 0;      // J/mol, both kinetics and transport
+  double T_ref = 298.15;             // K
+};
+
+// Dead lithium (docs/model.md eq. D2): a share of the Li stripped from the foil is left stranded,
+// electronically cut off, as a porous layer the ions must cross.
+struct DeadLiParams {
+  bool enabled = false;
+  double fraction = 0;           // mol stranded per mol stripped, at T_ref
+  double porosity = 0.5;         // of the dead-Li layer, filled with electrolyte
+  double bruggeman = 1.5;        // tortuosity of the layer's pores
+  double activation_energy = 0;  // J/mol
+  double T_ref = 298.15;         // K
+};
+
 struct FilmParams {         // SEI on the foil or CEI on each particle
   double thickness = 0;     // m
   double conductivity = 1;  // S/m (ionic)
@@ -96,6 +122,8 @@ struct CellParams {
   AnodeParams anode;
   FilmParams sei, cei;
   SeiGrowthParams sei_growth;
+  CeiGrowthParams cei_growth;
+  DeadLiParams dead_li;
   ElectrolyteParams electrolyte;
   MembraneParams membrane;
   CathodeParams cathode;

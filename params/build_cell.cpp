@@ -221,6 +221,25 @@ CellParams build_cell_params(const ParamSet& p) {
   g.activation_energy = p.quantity("sei.growth.activation_energy");
   g.T_ref = p.quantity("sei.growth.reference_temperature");
 
+  auto& dl = c.dead_li;
+  dl.enabled = p.string("dead_li.model") != "none";
+  dl.fraction = p.quantity("dead_li.fraction");
+  dl.porosity = p.quantity("dead_li.porosity");
+  dl.bruggeman = p.quantity("dead_li.bruggeman");
+  dl.activation_energy = p.quantity("dead_li.activation_energy");
+  dl.T_ref = p.quantity("dead_li.reference_temperature");
+
+  auto& cg = c.cei_growth;
+  cg.enabled = p.string("cei.growth.model") != "none";
+  cg.rate_constant = p.quantity("cei.growth.rate_constant");
+  cg.onset_potential = p.quantity("cei.growth.onset_potential");
+  cg.alpha = p.quantity("cei.growth.alpha");
+  cg.solvent_diffusivity = p.quantity("cei.growth.solvent_diffusivity");
+  cg.solvent_concentration = p.quantity("cei.growth.solvent_concentration");
+  cg.molar_volume = p.quantity("cei.growth.molar_volume");
+  cg.activation_energy = p.quantity("cei.growth.activation_energy");
+  cg.T_ref = p.quantity("cei.growth.reference_temperature");
+
   auto& e = c.electrolyte;
   e.c0 = p.quantity("electrolyte.initial_concentration");
   e.conductivity = material_function(p, "electrolyte.conductivity");

@@ -216,6 +216,43 @@ Schema build_cascade_schema() {
   s.add(pos("sei.growth.reference_temperature", dim::temperature,
             "temperature at which the growth rates are given", "25 degC"));
 
+  // ---- degradation: dead lithium on the foil ----
+  s.add(choice("dead_li.model", {"none", "stranded_fraction"},
+               "dead Li: none, or a share of the Li stripped from the foil left stranded as a "
+               "porous layer", "none"));
+  s.add(fraction("dead_li.fraction", "mol of Li stranded per mol stripped (at reference_temperature)",
+                 false, "0"));
+  s.add(fraction("dead_li.porosity", "electrolyte-filled porosity of the dead-Li layer", true, "0.5"));
+  s.add(q("dead_li.bruggeman", dim::none, "Bruggeman exponent of the dead-Li layer's pores", 0, 10,
+          "1.5"));
+  s.add(nonneg("dead_li.activation_energy", dim::molar_energy, "activation energy of stranding",
+               "0 J/mol"));
+  s.add(pos("dead_li.reference_temperature", dim::temperature,
+            "temperature at which dead_li.fraction is given", "25 degC"));
+
+  // ---- degradation: CEI growth on the cathode particles ----
+  s.add(choice("cei.growth.model", {"none", "oxidation"},
+               "CEI growth: none, or electrolyte oxidation at the particles limited by transport "
+               "through the layer",
+               "none"));
+  s.add(nonneg("cei.growth.rate_constant", parse_unit("mol/(m2 s)").dim,
+               "oxidation rate at the onset potential (per particle area, at reference_temperature)",
+               "0 mol/(m2 s)"));
+  s.add(pos("cei.growth.onset_potential", dim::voltage,
+            "electrode potential vs Li/Li+ at which the oxidation rate equals rate_constant "
+            "(e.g. the electrolyte's oxidation limit)", "4.8 V"));
+  s.add(pos("cei.growth.alpha", dim::none, "transfer coefficient of the oxidation", "0.5"));
+  s.add(nonneg("cei.growth.solvent_diffusivity", dim::diffusivity,
+               "diffusivity of solvent through the CEI (at reference_temperature)", "0 m2/s"));
+  s.add(nonneg("cei.growth.solvent_concentration", dim::concentration,
+               "solvent concentration at the CEI's outer face", "0 mol/m3"));
+  s.add(pos("cei.growth.molar_volume", dim::molar_volume, "volume of CEI per mol of solvent oxidised",
+            "9.585e-5 m3/mol"));
+  s.add(nonneg("cei.growth.activation_energy", dim::molar_energy,
+               "activation energy of both kinetics and transport", "0 J/mol"));
+  s.add(pos("cei.growth.reference_temperature", dim::temperature,
+            "temperature at which the rates are given", "25 degC"));
+
   // ---- electrolyte (quasi-solid, concentrated solution) ----
   s.add(pos("electrolyte.initial_concentration", dim::concentration, "initial salt concentration"));
   s.add(fn("electrolyte.conductivity", dim::conductivity, "c_e", "ionic conductivity kappa(c_e, T)"));

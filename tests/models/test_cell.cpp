@@ -127,10 +127,42 @@ TEST_CASE("analytic Jacobian with SEI growth, while stripping and while plating"
   }
 }
 
+TEST_CASE("analytic Jacobian with every degradation sub-model on") {
+  auto c = load_case("tests/data/models/rich_cell_aging.yaml");
+  Simulation sim(c.cell, c.settings);
+  Cell& cell = sim.cell();
+  SUBCASE("stripping") {
+    const Snapshot s = mid_discharge(sim, {testing::step("Discharge at 20 A/m2 for 20 minutes")});
+    REQUIRE(s.y[cell.i_dead()] > 0);
+    cell.set_control({Control::Mode::current, s.y[cell.i_current()]});
+    check_jacobian(cell, s, 0.0);
+    check_jacobian(cell, s, 9.0);
+  }
+  SUBCASE("plating") {
+    const Snapshot s = mid_discharge(sim, {testing::step("Discharge at 20 A/m2 for 20 minutes"),
+                                           testing::step("Charge at 10 A/m2 for 10 minutes")});
+    cell.set_control({Control::Mode::power, s.y[cell.i_current()] * s.y[cell.i_voltage()]});
+    check_jacobian(cell, s, 9.0);
+  }
+}
+
+TEST_CASE("analytic Jacobian with CEI growth, while charging") {
+  auto c = load_case("tests/data/models/rich_cell_cei.yaml");
+  Simulation sim(c.cell, c.settings);
+  Cell& cell = sim.cell();
+  const Snapshot s = mid_discharge(sim, {testing::step("Discharge at 20 A/m2 for 20 minutes"),
+                                         testing::step("Charge at 10 A/m2 for 30 minutes")});
+  cell.set_control({Control::Mode::current, s.y[cell.i_current()]});
+  check_jacobian(cell, s, 0.0);
+  check_jacobian(cell, s, 13.0);
+  cell.set_control({Control::Mode::rest, 0.0});
+  check_jacobian(cell, s, 2.0);
+}
+
 TEST_CASE("state layout: each cathode node's shells sit beside it, and every index has a name") {
   auto c = load_case("tests/data/models/rich_cell.yaml");
   Cell cell(c.cell);
-  CHECK(cell.size() == 4 + 2 * 4 + (5 + 4) * 5 + 4);
+  CHECK(cell.size() == 5 + 2 * 4 + (5 + 4) * 5 + 4);  // foil block, membrane, cathode, collector
   CHECK(cell.i_c_s(2, 0) == cell.i_c_e(4 + 2) + 5);
   CHECK(cell.describe(cell.i_c_s(3, 2)) == "c_s[r=2] at cathode node 3");
   CHECK(cell.describe(cell.i_phi_e(1)) == "phi_e at membrane node 1");

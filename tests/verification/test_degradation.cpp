@@ -76,3 +76,96 @@ TEST_CASE("a growing SEI raises the cell's resistance") {
   const double extra = 20.0 * (L_aged - L_fresh) / c.cell.sei.conductivity;
   CHECK(v_fresh - sim.state()[sim.cell().i_voltage()] == doctest::Approx(extra).epsilon(0.05).scale(0));
 }
+
+namespace {
+// Electrode potential phi_s - phi_e at cathode node j.
+double electrode_potential(const Simulation& sim, int j) {
+  const Cell& cell = const_cast<Simulation&>(sim).cell();
+  const auto& y = sim.state();
+  return y[cell.i_phi_s(j)] - y[cell.i_phi_e(cell.params().mesh.membrane + j)];
+}
+}  // namespace
+
+TEST_CASE("CEI growth limited by its kinetics: linear in time, exponential in the potential") {
+  // Transport made free: dL/dt = V k0 exp(alpha F (E - E_ox)/RT), E fixed at rest.
+  const auto run = [](const char* discharge) {
+    auto c = load_case("tests/data/models/rich_cell_cei.yaml",
+                       with({"cei.growth.solvent_diffusivity=1 m2/s", "cell.temperature=25 degC"}));
+    Simulation sim(c.cell, c.settings);
+    sim.run({step(discharge), step("Rest for 2 hours")}, nullptr);
+    const int j = 2;
+    const double E = electrode_potential(sim, j);
+    const double L0 = sim.state()[sim.cell().i_cei(j)];
+    sim.run({step("Rest for 10 hours")}, nullptr);
+    const double L = sim.state()[sim.cell().i_cei(j)];
+    const auto& g = c.cell.cei_growth;
+    const double f = faraday / (8.314462618 * 298.15);
+    const double expected = g.molar_volume * g.rate_constant *
+                            std::exp(g.alpha * f * (E - g.onset_potential)) * 36000.0;
+    CHECK(L - L0 == doctest::Approx(expected).epsilon(2e-3).scale(0));
+    return std::pair{E, L - L0};
+  };
+  // The rich cell starts charged: a longer discharge lowers the potential and the growth with it.
+  const auto [E_hi, dL_hi] = run("Discharge at 10 A/m2 for 10 minutes");
+  const auto [E_lo, dL_lo] = run("Discharge at 10 A/m2 for 60 minutes");
+  REQUIRE(E_hi > E_lo + 0.01);
+  CHECK(dL_hi / dL_lo == doctest::Approx(std::exp(0.5 * faraday / (8.314462618 * 298.15) * (E_hi - E_lo))).epsilon(5e-3).scale(0));
+}
+
+TEST_CASE("CEI growth limited by transport through the layer: the parabolic law") {
+  // Kinetics made fast: dL/dt = V D c / L, so L^2 = L0^2 + 2 V D c t at every node.
+  auto c = load_case("tests/data/models/rich_cell_cei.yaml",
+                     with({"cei.growth.rate_constant=1 mol/(m2 s)", "cell.temperature=25 degC"}));
+  Simulation sim(c.cell, c.settings);
+  const double L0 = c.cell.cei.thickness;
+  sim.run({step("Rest for 100 hours")}, nullptr);
+  const auto& g = c.cell.cei_growth;
+  const double expected =
+      std::sqrt(L0 * L0 + 2 * g.molar_volume * g.solvent_diffusivity * g.solvent_concentration * 360000.0);
+  for (int j = 0; j < c.cell.mesh.cathode; ++j) {
+    CHECK(sim.state()[sim.cell().i_cei(j)] == doctest::Approx(expected).epsilon(1e-3).scale(0));
+  }
+}
+
+TEST_CASE("dead lithium: a share of every stripped mole, none on plating, and its resistance") {
+  auto c = load_case("tests/data/models/rich_cell_aging.yaml",
+                     with({"sei.growth.model=none", "cei.growth.model=none", "cell.temperature=25 degC"}));
+  Simulation sim(c.cell, c.settings);
+  Cell& cell = sim.cell();
+  sim.run({step("Discharge at 20 A/m2 for 1 minute")}, nullptr);
+  const double n1 = sim.state()[cell.i_dead()];
+  const double v1 = sim.state()[cell.i_voltage()];
+  CHECK(n1 == doctest::Approx(0.1 * 20.0 * 60.0 / faraday).epsilon(1e-6).scale(0));
+  sim.run({step("Discharge at 20 A/m2 for 30 minutes")}, nullptr);
+  const double n2 = sim.state()[cell.i_dead()];
+  CHECK(n2 == doctest::Approx(0.1 * 20.0 * 1860.0 / faraday).epsilon(1e-6).scale(0));
+  sim.run({step("Charge at 10 A/m2 for 20 minutes")}, nullptr);
+  CHECK(sim.state()[cell.i_dead()] == doctest::Approx(n2).epsilon(1e-12).scale(0));  // plating
+  // the layer: L = n V_m / (1 - eps), R = L / (kappa eps^b) at the initial salt level
+  const double kappa0 = c.cell.electrolyte.conductivity.bind(298.15)->eval(c.cell.electrolyte.c0).v;
+  const double r = c.cell.anode.molar_volume / 0.6 / (kappa0 * std::pow(0.4, 1.5));
+  CHECK(cell.dead_resistance_per_mol() == doctest::Approx(r).epsilon(1e-12).scale(0));
+  const auto b = cell.outputs(sim.state().data()).breakdown;
+  const double i = sim.state()[cell.i_i_e0()];
+  CHECK(b.sei_ohmic == doctest::Approx(-i * (c.cell.sei.thickness / c.cell.sei.conductivity + r * n2)).epsilon(1e-9).scale(0));
+  (void)v1;
+}
+
+TEST_CASE("a foil that runs out ends the experiment, as a real cell dies") {
+  // 2 um of foil and a dead-Li share of 0.5: cycling strands the inventory until none is left.
+  auto c = load_case("tests/data/models/rich_cell_aging.yaml",
+                     with({"sei.growth.model=none", "cei.growth.model=none", "dead_li.fraction=0.5",
+                           "anode.thickness=2 um"}));
+  Simulation sim(c.cell, c.settings);
+  std::vector<Step> steps;
+  for (int k = 0; k < 40; ++k) {
+    steps.push_back(step("Discharge at 20 A/m2 for 10 minutes"));
+    steps.push_back(step("Charge at 20 A/m2 for 10 minutes"));
+  }
+  const auto res = sim.run(steps, nullptr);
+  bool died = false;
+  for (const auto& s : res.steps) died = died || s.foil_depleted;
+  CHECK(died);
+  CHECK(res.steps.size() < steps.size());
+  CHECK(sim.state()[sim.cell().i_foil()] < 1e-9);
+}
