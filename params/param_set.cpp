@@ -302,9 +302,27 @@ ParamSet ParamSet::load_string(const std::string& yaml, const std::string& name,
   return finish(std::move(loader.entries), name, schema, diags);
 }
 
+ParamSet ParamSet::with_overrides(const std::vector<std::string>& overrides) const {
+  DiagnosticList diags;
+  Loader loader(*schema_, diags);
+  // Defaults are filled after the overrides, as in load(): `--set key=~` brings one back.
+  for (const auto& [path, e] : entries_) {
+    if (!e.is_default) loader.entries.emplace(path, e);
+  }
+  std::set<std::string> changed;
+  for (const auto& o : overrides) {
+    loader.apply_override(o);
+    changed.insert(o.substr(0, o.find('=')));
+  }
+  return finish(std::move(loader.entries), file_, *schema_, diags, &changed);
+}
+
 ParamSet ParamSet::finish(std::map<std::string, Entry> entries, const fs::path& file,
-                          const Schema& schema, DiagnosticList& diags) {
-  for (const auto& [path, e] : entries) validate(e, *schema.find(path), diags);
+                          const Schema& schema, DiagnosticList& diags,
+                          const std::set<std::string>* only) {
+  for (const auto& [path, e] : entries) {
+    if (!only || only->count(path)) validate(e, *schema.find(path), diags);
+  }
   for (const auto& [path, spec] : schema.keys()) {
     if (spec.default_value.empty() || entries.count(path)) continue;
     entries[path] = Entry{path, YAML::Node(spec.default_value), Source{"(default)", 0, 0}, true};

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,12 @@ class ParamSet {
                               const std::vector<std::string>& overrides = {},
                               const Schema& schema = Schema::cascade());
 
+  // This set with more `overrides` applied on top, as load() applies them after the files:
+  // load(f, o) equals load(f).with_overrides(o) (when load(f) succeeds). Only the overridden values are validated
+  // again, so that many variants of one case (a sweep's points) cost neither re-reading the
+  // files nor re-checking (and re-tabulating) the unchanged material functions.
+  ParamSet with_overrides(const std::vector<std::string>& overrides) const;
+
   const std::filesystem::path& file() const { return file_; }
   const Schema& schema() const { return *schema_; }
   bool has(const std::string& path) const { return entries_.count(path) != 0; }
@@ -54,8 +61,10 @@ class ParamSet {
   void require(const std::vector<std::string>& paths) const;
 
  private:
+  // Validates the entries (all, or only those named in `only`), fills declared defaults.
   static ParamSet finish(std::map<std::string, Entry> entries, const std::filesystem::path& file,
-                         const Schema& schema, DiagnosticList& diags);
+                         const Schema& schema, DiagnosticList& diags,
+                         const std::set<std::string>* only = nullptr);
   std::filesystem::path file_;
   const Schema* schema_ = nullptr;
   std::map<std::string, Entry> entries_;

@@ -409,3 +409,46 @@ TEST_CASE("--set key=~ unsets a key, as key: ~ does in a file") {
   CHECK(p.has("cell.temperature"));
   CHECK(p.find("cell.temperature")->is_default);
 }
+
+TEST_CASE("with_overrides: the same set as loading with the overrides, the base unchanged") {
+  const auto file = std::filesystem::path(CASCADE_SOURCE_DIR) / "cases/reference/lmo_constant_1c.yaml";
+  const std::vector<std::string> overrides{"cathode.thickness=80 um", "electrolyte.conductivity=0.5 S/m",
+                                           "cell.temperature=~", "mesh.cathode=12",
+                                           "cathode.ocp_reference_temperature=30 degC"};
+  const ParamSet base = ParamSet::load(file, {"cell.temperature=40 degC"});
+  const ParamSet direct = ParamSet::load(file, [&] {
+    auto all = overrides;
+    all.insert(all.begin(), "cell.temperature=40 degC");
+    return all;
+  }());
+  const ParamSet derived = base.with_overrides(overrides);
+  CHECK(derived.file() == direct.file());
+  REQUIRE(derived.entries().size() == direct.entries().size());
+  for (const auto& [path, e] : direct.entries()) {
+    CAPTURE(path);
+    const cascade::Entry* d = derived.find(path);
+    REQUIRE(d != nullptr);
+    CHECK(YAML::Dump(d->node) == YAML::Dump(e.node));
+    CHECK(d->src.to_string() == e.src.to_string());
+    CHECK(d->is_default == e.is_default);
+  }
+  CHECK(derived.quantity("cathode.thickness") == doctest::Approx(80e-6).scale(0));
+  CHECK(derived.find("cell.temperature")->is_default);  // unset: the default is back
+  CHECK(base.quantity("cell.temperature") == doctest::Approx(313.15).scale(0));
+  CHECK(base.string("mesh.cathode") != "12");
+  CHECK(base.where("cathode.thickness").file != "--set cathode.thickness=80 um");
+}
+
+TEST_CASE("with_overrides: a bad override is reported as load() reports it") {
+  const auto file = std::filesystem::path(CASCADE_SOURCE_DIR) / "cases/reference/lmo_constant_1c.yaml";
+  const ParamSet base = ParamSet::load(file);
+  const auto diags = diagnostics_of([&] { base.with_overrides({"cathode.porosity=1.3", "cathode.thicknes=1"}); });
+  REQUIRE(diags.size() == 2);
+  const auto& range = diags[0].key == "cathode.porosity" ? diags[0] : diags[1];
+  const auto& unknown = diags[0].key == "cathode.porosity" ? diags[1] : diags[0];
+  CHECK(range.where.file == "--set cathode.porosity=1.3");
+  CHECK(range.message.find("out of range") != std::string::npos);
+  CHECK(unknown.message.find("did you mean 'cathode.thickness'?") != std::string::npos);
+  CHECK_THROWS_WITH_AS(base.with_overrides({"electrolyte.conductivity={expression: 'c_e +'}"}),
+                       doctest::Contains("electrolyte.conductivity"), InputError);
+}
