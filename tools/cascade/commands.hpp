@@ -1,5 +1,6 @@
 #pragma once
 // The cascade command's subcommands. Each returns the process exit status.
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -9,9 +10,23 @@ int params_show(const std::string& file, const std::vector<std::string>& overrid
 int run_case(const std::string& file, const std::string& out_dir,
              const std::vector<std::string>& overrides, bool quiet);
 int bench(int repeats, const std::string& root);
-// Runs a sweep file's points on `jobs` threads (0: all hardware threads) into `out_dir`;
-// `shard` "i/n" runs only the points with index % n == i - 1 ("" runs all).
-int sweep(const std::string& file, int jobs, const std::string& out_dir, const std::string& shard);
+struct SweepOptions {
+  std::string file;      // the sweep file
+  int jobs = 0;          // worker threads, 0: all hardware threads
+  std::string out_dir;   // "": out/<sweep file stem>
+  std::string shard;     // "i/n" runs only the points with index % n == i - 1; "" runs all
+  bool reuse_base = true;  // false: each point reads its case files again (a check of the fast path)
+  bool quiet = false;    // no report, no progress (bench)
+};
+struct SweepSummary {
+  std::size_t points = 0, run_now = 0, ok = 0, failed = 0, workers = 0;
+  double wall_seconds = 0;   // of the points run now
+  bool interrupted = false;  // Ctrl-C stopped it before every point was done
+};
+// Runs a sweep file's points into DIR/results.csv, resuming from DIR's journal.
+SweepSummary sweep(const SweepOptions& options);
+// The command: 0 when every point ran, 4 when some failed, 130 after Ctrl-C.
+int sweep_command(const SweepOptions& options);
 
 // The resolved parameter set as text, one key per line: "key = value unit   [file:line]".
 std::string resolved_parameters_text(const std::string& file, const std::vector<std::string>& overrides);

@@ -43,23 +43,29 @@ int main(int argc, char** argv) {
   bench->add_option("--root", root, "repository root holding cases/");
 
   auto* sweep = app.add_subcommand("sweep", "run a case over the points of a sweep file on all cores");
-  std::string sweep_file, sweep_out, shard;
-  int jobs = 0;
-  sweep->add_option("FILE", sweep_file, "sweep file (YAML): base, vary, zip, samples, collect")
+  cascade::cli::SweepOptions sweep_opt;
+  sweep->add_option("FILE", sweep_opt.file, "sweep file (YAML): base, vary, zip, samples, collect")
       ->required()
       ->check(CLI::ExistingFile);
-  sweep->add_option("-j,--jobs", jobs, "worker threads (default: all hardware threads)")
+  sweep->add_option("-j,--jobs", sweep_opt.jobs, "worker threads (default: all hardware threads)")
       ->check(CLI::NonNegativeNumber);
-  sweep->add_option("-o,--output", sweep_out, "output directory (default out/<sweep file name>)");
-  sweep->add_option("--shard", shard,
+  sweep->add_option("-o,--output", sweep_opt.out_dir, "output directory (default out/<sweep file name>)");
+  sweep->add_option("--shard", sweep_opt.shard,
                     "i/n: run only the points with index % n == i-1, for job arrays (1 <= i <= n)");
+  bool reread = false;
+  sweep->add_flag("--reread", reread,
+                  "read and build every point from the case files (slower; a check of the default, "
+                  "which reads the base case once per thread)");
 
   CLI11_PARSE(app, argc, argv);
   try {
     if (show->parsed()) return cascade::cli::params_show(params_file, overrides);
     if (run->parsed()) return cascade::cli::run_case(case_file, out_dir, overrides, quiet);
     if (bench->parsed()) return cascade::cli::bench(repeats, root);
-    if (sweep->parsed()) return cascade::cli::sweep(sweep_file, jobs, sweep_out, shard);
+    if (sweep->parsed()) {
+      sweep_opt.reuse_base = !reread;
+      return cascade::cli::sweep_command(sweep_opt);
+    }
   } catch (const cascade::InputError& e) {
     std::cerr << e.what() << "\n";
     return 2;

@@ -8,18 +8,22 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <regex>
 #include <sstream>
 #include <thread>
 
 #include "models/simulation.hpp"
 #include "params/build_cell.hpp"
+#include "params/material_yaml.hpp"
 #include "params/param_set.hpp"
 #include "params/protocol.hpp"
 #include "params/sweep.hpp"
@@ -133,29 +137,158 @@ struct Record {
   }
 };
 
-// Runs one point in this thread with its own parameter set, cell and integrator.
-Record run_point(const Sweep& sweep, const SweepPoint& p) {
-  const auto t0 = std::chrono::steady_clock::now();
-  Record r;
-  r.index = p.index;
-  r.hash = p.hash;
-  try {
-    const ParamSet params = ParamSet::load(sweep.base, p.overrides);
-    const CellParams cell = build_cell_params(params);
-    const SolverSettings settings = build_solver_settings(params);
-    const std::vector<Step> steps = case_protocol(params);
-    const StopWhen stop = parse_stop_when(params);
-    Simulation sim(cell, settings);
-    const RunResult res = sim.run(steps, [](const Row&) {}, stop);
-    r.values = collect_outputs(sweep, cell, res);
-    r.ok = true;
-  } catch (const std::exception& e) {
-    r.values.assign(sweep.collect.size(), "");
-    r.error = one_line(e);
-  }
-  r.wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  return r;
+// The material functions build_cell_params() fills, by key and field. An expression is
+// tabulated every time it is built (a few milliseconds, more than a short run's solve); a point
+// that does not vary it gets the base's Property instead, whose tabulation is shared by all its
+// copies, and build_cell_params() sees a constant stand-in with the same domain (the domain is
+// the only thing it reads from a function besides building it). A function not listed here is
+// simply built for every point.
+struct FunctionSlot {
+  const char* key;
+  Property& (*field)(CellParams&);
+};
+const FunctionSlot function_slots[] = {
+    {"electrolyte.conductivity", [](CellParams& c) -> Property& { return c.electrolyte.conductivity; }},
+    {"electrolyte.diffusivity", [](CellParams& c) -> Property& { return c.electrolyte.diffusivity; }},
+    {"electrolyte.transference_number",
+     [](CellParams& c) -> Property& { return c.electrolyte.transference_number; }},
+    {"electrolyte.thermodynamic_factor",
+     [](CellParams& c) -> Property& { return c.electrolyte.thermodynamic_factor; }},
+    {"cathode.ocp", [](CellParams& c) -> Property& { return c.cathode.ocp; }},
+    {"cathode.entropic_coefficient", [](CellParams& c) -> Property& { return c.cathode.entropic; }},
+    {"cathode.diffusivity", [](CellParams& c) -> Property& { return c.cathode.diffusivity; }},
+    {"cathode.exchange_current", [](CellParams& c) -> Property& { return c.cathode.exchange_current; }},
+};
+
+// Keys case_protocol() and parse_stop_when() read: a point varying none of them runs the base's
+// protocol (parsing a rate test's sentences takes about 2 ms).
+bool touches_protocol(const std::string& key) {
+  return key == "experiment" || key.rfind("rate_test.", 0) == 0 || key.rfind("stop_when.", 0) == 0 ||
+         key == "cathode.upper_voltage" || key == "cathode.lower_voltage";
 }
+
+std::string key_of(const std::string& override_text) { return override_text.substr(0, override_text.find('=')); }
+
+// Runs points one after another in the calling thread. Each worker owns one: the base case is read,
+// validated and built once per worker, and each point applies its overrides to a copy. Nothing is
+// shared between workers (yaml-cpp nodes are not safe to read from two threads).
+class PointRunner {
+ public:
+  PointRunner(const Sweep& sweep, const std::atomic<bool>* interrupt) : sweep_(sweep), interrupt_(interrupt) {
+    try {
+      base_.emplace(ParamSet::load(sweep.base));
+    } catch (const std::exception&) {
+      return;  // the base alone is incomplete (a point's overrides may complete it): load per point
+    }
+    try {
+      base_cell_.emplace(build_cell_params(*base_));
+      for (const auto& slot : function_slots) {
+        const Entry* e = base_->find(slot.key);
+        if (!e || !e->node.IsMap() || !e->node["expression"]) continue;
+        const auto [lo, hi] = material_function_domain(*base_, slot.key);
+        const double v = slot.field(*base_cell_).bind(base_cell_->temperature)->eval(0.5 * (lo + hi)).v;
+        stand_ins_[slot.key] = fmt::format("{}={{value: {:.17g}, domain: [{:.17g}, {:.17g}]}}", slot.key, v, lo, hi);
+      }
+      // A stand-in the schema would refuse (a value out of the key's range) is not used.
+      for (auto it = stand_ins_.begin(); it != stand_ins_.end();) {
+        try {
+          (void)base_->with_overrides({it->second});
+          ++it;
+        } catch (const std::exception&) {
+          it = stand_ins_.erase(it);
+        }
+      }
+    } catch (const std::exception&) {
+      base_cell_.reset();
+      stand_ins_.clear();
+    }
+    try {
+      base_steps_ = case_protocol(*base_);
+      base_stop_ = parse_stop_when(*base_);
+      has_base_protocol_ = true;
+    } catch (const std::exception&) {
+    }
+  }
+
+  // The point's record; `abandoned` when the interrupt flag stopped its run (not to be journalled).
+  Record run(const SweepPoint& p, bool& abandoned) {
+    const auto t0 = std::chrono::steady_clock::now();
+    Record r;
+    r.index = p.index;
+    r.hash = p.hash;
+    abandoned = false;
+    try {
+      r.values = fast_ ? run_fast(p, abandoned) : run_plain(p, abandoned);
+      r.ok = true;
+    } catch (const std::exception&) {
+      try {  // the exact error of a plain run, with no stand-in in its messages
+        r.values = run_plain(p, abandoned);
+        r.ok = true;
+      } catch (const std::exception& e) {
+        r.values.assign(sweep_.collect.size(), "");
+        r.error = one_line(e);
+      }
+    }
+    r.wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return r;
+  }
+
+ private:
+  // Reference path: everything read from the files again, as `cascade run --set ...` would.
+  std::vector<std::string> run_plain(const SweepPoint& p, bool& abandoned) {
+    const ParamSet params = ParamSet::load(sweep_.base, p.overrides);
+    const CellParams cell = build_cell_params(params);
+    return simulate(cell, params, case_protocol(params), parse_stop_when(params), abandoned);
+  }
+
+  std::vector<std::string> run_fast(const SweepPoint& p, bool& abandoned) {
+    if (!base_) return run_plain(p, abandoned);
+    std::vector<std::string> overrides;
+    std::vector<const FunctionSlot*> reused;
+    bool protocol_changed = !has_base_protocol_;
+    std::set<std::string> varied;
+    for (const auto& o : p.overrides) {
+      varied.insert(key_of(o));
+      protocol_changed = protocol_changed || touches_protocol(key_of(o));
+    }
+    if (base_cell_) {
+      for (const auto& slot : function_slots) {
+        const auto it = stand_ins_.find(slot.key);
+        if (it == stand_ins_.end() || varied.count(slot.key)) continue;
+        overrides.push_back(it->second);
+        reused.push_back(&slot);
+      }
+    }
+    overrides.insert(overrides.end(), p.overrides.begin(), p.overrides.end());
+    const ParamSet params = base_->with_overrides(overrides);
+    CellParams cell = build_cell_params(params);
+    for (const FunctionSlot* slot : reused) slot->field(cell) = slot->field(*base_cell_);
+    if (!protocol_changed) return simulate(cell, params, base_steps_, base_stop_, abandoned);
+    return simulate(cell, params, case_protocol(params), parse_stop_when(params), abandoned);
+  }
+
+  std::vector<std::string> simulate(const CellParams& cell, const ParamSet& params, const std::vector<Step>& steps,
+                                    const StopWhen& stop, bool& abandoned) {
+    Simulation sim(cell, build_solver_settings(params));
+    sim.set_interrupt(interrupt_);
+    const RunResult res = sim.run(steps, [](const Row&) {}, stop);
+    abandoned = res.stop_reason == "interrupted";
+    return collect_outputs(sweep_, cell, res);
+  }
+
+ public:
+  bool fast_ = true;  // false: every point read from the files (tests compare both paths)
+
+ private:
+  const Sweep& sweep_;
+  const std::atomic<bool>* interrupt_;
+  std::optional<ParamSet> base_;
+  std::optional<CellParams> base_cell_;
+  std::map<std::string, std::string> stand_ins_;  // key -> "key={value: ..., domain: [...]}"
+  std::vector<Step> base_steps_;
+  StopWhen base_stop_;
+  bool has_base_protocol_ = false;
+};
 
 // Splits a journal line: index, hash, status, wall time, the outputs, then the quoted error.
 bool parse_record(const std::string& line, std::size_t outputs, Record& r) {
@@ -301,10 +434,22 @@ void write_atomic(const fs::path& path, const std::string& content) {
 
 }  // namespace
 
-int sweep(const std::string& file, int jobs, const std::string& out_arg, const std::string& shard_text) {
-  const Shard shard = parse_shard(shard_text);
-  const Sweep sw = load_sweep(file);
-  const fs::path out_dir = out_arg.empty() ? fs::path("out") / fs::path(file).stem() : fs::path(out_arg);
+// Ctrl-C: no new point starts, the points in flight stop after their current time step and are
+// left out of the journal (a rerun runs them again), results.csv is written, exit status 130.
+std::atomic<bool> sweep_interrupted{false};
+extern "C" void on_sweep_sigint(int) { sweep_interrupted.store(true); }
+
+SweepSummary sweep(const SweepOptions& opt) {
+  sweep_interrupted.store(false);
+  const auto previous = std::signal(SIGINT, on_sweep_sigint);
+  struct RestoreSignal {
+    void (*handler)(int);
+    ~RestoreSignal() { std::signal(SIGINT, handler); }
+  } restore{previous};
+
+  const Shard shard = parse_shard(opt.shard);
+  const Sweep sw = load_sweep(opt.file);
+  const fs::path out_dir = opt.out_dir.empty() ? fs::path("out") / fs::path(opt.file).stem() : fs::path(opt.out_dir);
   fs::create_directories(out_dir);
 
   std::string outputs_header;
@@ -320,10 +465,10 @@ int sweep(const std::string& file, int jobs, const std::string& out_arg, const s
   }
   const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
   const std::size_t workers =
-      std::min<std::size_t>(jobs > 0 ? std::size_t(jobs) : hw, std::max<std::size_t>(todo.size(), 1));
+      std::min<std::size_t>(opt.jobs > 0 ? std::size_t(opt.jobs) : hw, std::max<std::size_t>(todo.size(), 1));
 
   const auto t0 = std::chrono::steady_clock::now();
-  SweepProgress progress(isatty(fileno(stderr)) != 0, mine.size(), mine.size() - todo.size());
+  SweepProgress progress(!opt.quiet && isatty(fileno(stderr)) != 0, mine.size(), mine.size() - todo.size());
   std::atomic<std::size_t> next{0}, finished{0}, failed{0};
   std::mutex progress_mutex;
   std::exception_ptr journal_error;
@@ -331,8 +476,12 @@ int sweep(const std::string& file, int jobs, const std::string& out_arg, const s
     std::vector<std::jthread> pool;
     for (std::size_t w = 0; w < workers; ++w) {
       pool.emplace_back([&] {
-        for (std::size_t k; (k = next.fetch_add(1)) < todo.size();) {
-          Record r = run_point(sw, *todo[k]);
+        PointRunner runner(sw, &sweep_interrupted);
+        runner.fast_ = opt.reuse_base;
+        for (std::size_t k; !sweep_interrupted.load() && (k = next.fetch_add(1)) < todo.size();) {
+          bool abandoned = false;
+          Record r = runner.run(*todo[k], abandoned);
+          if (abandoned) return;
           if (!r.ok) ++failed;
           try {
             journal.append(std::move(r));
@@ -351,28 +500,53 @@ int sweep(const std::string& file, int jobs, const std::string& out_arg, const s
   }
   progress.done();
   if (journal_error) std::rethrow_exception(journal_error);
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   // results.csv from the journal, sorted by point index.
   std::string csv = "point";
   for (const auto& k : sw.keys) csv += "," + k;
   csv += outputs_header + ",status,wall_time_s,error\n";
-  std::size_t ok = 0, bad = 0;
+  SweepSummary sum;
   for (const auto& [index, r] : journal.done()) {
     csv += std::to_string(index);
     for (const auto& v : sw.points[index].values) csv += "," + (v.find(',') == std::string::npos ? v : csv_quoted(v));
     for (const auto& v : r.values) csv += "," + v;
     csv += fmt::format(",{},{:.3f},{}\n", r.ok ? "ok" : "failed", r.wall, r.ok ? "" : csv_quoted(r.error));
-    (r.ok ? ok : bad) += 1;
+    (r.ok ? sum.ok : sum.failed) += 1;
   }
   const fs::path results = out_dir / ("results" + shard.suffix() + ".csv");
   write_atomic(results, csv);
-  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::cout << fmt::format("sweep {}: {} points{}, {} run now on {} in {:.2f} s ({} from the journal); "
-                           "{} ok, {} failed; results in {}\n",
-                           fs::path(file).filename().string(), mine.size(),
-                           shard.n > 1 ? fmt::format(" in shard {} of {}", shard.i, shard.n) : "",
-                           todo.size(), workers == 1 ? "1 thread" : fmt::format("{} threads", workers), wall, mine.size() - todo.size(), ok, bad, results.string());
-  return 0;
+  sum.points = mine.size();
+  sum.run_now = finished.load();
+  sum.workers = workers;
+  sum.wall_seconds = wall;
+  sum.interrupted = sweep_interrupted.load() && sum.ok + sum.failed < mine.size();
+  if (!opt.quiet) {
+    std::cout << fmt::format("sweep {}: {} points{}, {} run now on {} in {:.2f} s ({} from the journal); "
+                             "{} ok, {} failed; results in {}\n",
+                             fs::path(opt.file).filename().string(), mine.size(),
+                             shard.n > 1 ? fmt::format(" in shard {} of {}", shard.i, shard.n) : "", sum.run_now,
+                             workers == 1 ? "1 thread" : fmt::format("{} threads", workers), wall,
+                             mine.size() - todo.size(), sum.ok, sum.failed, results.string());
+    if (sum.interrupted) {
+      std::cout << fmt::format("interrupted: {} of {} points are done and journalled; to go on, run the "
+                               "same command again (it resumes from {}):\n  cascade sweep {} -o {}{}{}\n",
+                               sum.ok + sum.failed, mine.size(), (out_dir / ("journal" + shard.suffix() + ".csv")).string(),
+                               opt.file, out_dir.string(), opt.jobs > 0 ? fmt::format(" -j {}", opt.jobs) : "",
+                               shard.n > 1 ? fmt::format(" --shard {}/{}", shard.i, shard.n) : "");
+    }
+    if (sum.failed > 0) {
+      std::cerr << fmt::format("{} point{} failed: see the status and error columns of {}\n", sum.failed,
+                               sum.failed == 1 ? "" : "s", results.string());
+    }
+  }
+  return sum;
+}
+
+int sweep_command(const SweepOptions& opt) {
+  const SweepSummary s = sweep(opt);
+  if (s.interrupted) return 130;
+  return s.failed > 0 ? 4 : 0;
 }
 
 }  // namespace cascade::cli
