@@ -81,6 +81,44 @@ Cell::Cell(CellParams p) : p_(std::move(p)) {
   }
 }
 
+void Cell::bind_transport() {
+  const auto& e = p_.electrolyte;
+  kappa_ = e.conductivity.bind(T_);
+  diff_ = e.diffusivity.bind(T_);
+  if (transport_factor_ != 1.0) {
+    kappa_ = make_scaled(kappa_, transport_factor_);
+    diff_ = make_scaled(diff_, transport_factor_);
+  }
+}
+
+void Cell::set_transport_factor(double factor) {
+  transport_factor_ = factor;
+  bind_transport();
+  // the dead-Li layer's pores hold the same electrolyte
+  const auto& d = p_.dead_li;
+  if (d.enabled) {
+    dead_r_ = p_.anode.molar_volume / (1.0 - d.porosity) /
+              (kappa_->eval(p_.electrolyte.c0).v * std::pow(d.porosity, d.bruggeman));
+  }
+}
+
+void Cell::set_active_material_fraction(double fraction) {
+  am_fraction_ = fraction;
+  const auto& k = p_.cathode;
+  for (int j = 0; j < nc_; ++j) a_[nm_ + j] = 3.0 * k.active_fraction * fraction / k.particle_radius;
+}
+
+double Cell::solvent_consumed(const double* y0, const double* y) const {
+  double n = 0;
+  const auto& g = p_.sei_growth;
+  if (g.enabled && g.molar_volume > 0) n += (y[i_sei()] - y0[i_sei()]) / g.molar_volume / g.li_per_solvent;
+  const auto& c = p_.cei_growth;
+  if (c.enabled && c.molar_volume > 0) {
+    for (int j = 0; j < nc_; ++j) n += a_[nm_ + j] * dx_c_ * (y[i_cei(j)] - y0[i_cei(j)]) / c.molar_volume;
+  }
+  return n;
+}
+
 void Cell::set_temperature(double T) {
   constexpr double R = 8.314462618;
   // Binding may tabulate expressions (milliseconds): only redo it when T changes.
@@ -88,8 +126,7 @@ void Cell::set_temperature(double T) {
   T_ = T;
   f_ = faraday / (R * T);
   const auto& e = p_.electrolyte;
-  kappa_ = e.conductivity.bind(T);
-  diff_ = e.diffusivity.bind(T);
+  bind_transport();
   tplus_ = e.transference_number.bind(T);
   tfac_ = e.thermodynamic_factor.bind(T);
   const auto& k = p_.cathode;
@@ -151,7 +188,7 @@ void Cell::guess_algebraic(std::vector<double>& y, double I) const {
     phi -= i_next * h / ec_[e].k;
   }
   // Cathode: uniform reaction, overpotential from the inverted kinetics.
-  const double a = 3.0 * k.active_fraction / k.particle_radius;
+  const double a = 3.0 * k.active_fraction * am_fraction_ / k.particle_radius;
   const double i_n = -I / (a * k.thickness);
   double V = 0;
   for (int j = 0; j < nc_; ++j) {
@@ -180,7 +217,7 @@ std::vector<double> Cell::typical_scale() const {
   s[i_sei()] = 1e-9;
   s[i_dead()] = 1e-3;  // mol/m2, ~0.003 mAh/cm2
   for (int e = 0; e < nm_ + nc_; ++e) s[i_c_e(e)] = p_.electrolyte.c0;
-  const double a = 3.0 * p_.cathode.active_fraction / p_.cathode.particle_radius;
+  const double a = 3.0 * p_.cathode.active_fraction * am_fraction_ / p_.cathode.particle_radius;
   for (int j = 0; j < nc_; ++j) {
     s[i_i_n(j)] = i1c / (a * p_.cathode.thickness);
     s[i_cei(j)] = 1e-9;
@@ -437,7 +474,7 @@ double Cell::particle_lithium(const double* y) const {
   for (int j = 0; j < nc_; ++j) {
     double per_volume = 0;
     for (int r = 0; r < nr_; ++r) per_volume += shell_volume_[r] * y[i_c_s(j, r)];
-    total += p_.cathode.active_fraction * dx_c_ * per_volume / particle_volume_;
+    total += p_.cathode.active_fraction * am_fraction_ * dx_c_ * per_volume / particle_volume_;
   }
   return total;
 }

@@ -114,6 +114,14 @@ class Cell : public solver::DaeSystem {
   double sei_lithium(const double* y) const;
   // mol/m2 of Li stranded as dead Li on the foil
   double dead_lithium(const double* y) const;
+  // Slow, cycle-level changes (eqs. D4, D5): the active material left, as a fraction of the
+  // initial, and the factor on the electrolyte's conductivity and diffusivity.
+  void set_active_material_fraction(double fraction);
+  double active_material_fraction() const { return am_fraction_; }
+  void set_transport_factor(double factor);
+  double transport_factor() const { return transport_factor_; }
+  // mol/m2 of solvent consumed by the films grown between states y0 and y (SEI and CEI)
+  double solvent_consumed(const double* y0, const double* y) const;
   // ohm m2 of the porous dead-Li layer per mol/m2 of dead Li (its electrolyte-filled pores)
   double dead_resistance_per_mol() const { return dead_r_; }
 
@@ -215,6 +223,9 @@ class Cell : public solver::DaeSystem {
   double cei_k_ = 1;            // Arrhenius factor of CEI growth at T
   double dead_k_ = 1;           // Arrhenius factor of dead-Li formation at T
   double dead_r_ = 0;           // ohm m2 per mol/m2 of dead Li, at T
+  double am_fraction_ = 1;      // active material left / initial
+  double transport_factor_ = 1; // on kappa and D (solvent depletion)
+  void bind_transport();
 
   std::vector<std::pair<int, int>> pattern_;
   mutable std::vector<ElectrolyteCell> ec_;

@@ -58,6 +58,25 @@ struct DeadLiParams {
   double T_ref = 298.15;         // K
 };
 
+// Loss of cathode active material (docs/model.md eq. D4), applied at the end of each cycle:
+// eps_s <- eps_s exp(-k(T) dsto), dsto the cycle's stoichiometry swing; the Li in the lost
+// particles goes with them.
+struct ActiveLossParams {
+  bool enabled = false;
+  double rate = 0;               // per unit stoichiometry swing, at T_ref
+  double activation_energy = 0;  // J/mol
+  double T_ref = 298.15;         // K
+};
+
+// Solvent depletion of the quasi-solid electrolyte (docs/model.md eq. D5), applied at the end of
+// each cycle: SEI and CEI formation consume solvent, and the electrolyte's conductivity and salt
+// diffusivity fall as (remaining fraction)^exponent.
+struct SolventParams {
+  bool enabled = false;
+  double initial_amount = 0;     // mol/m2 of solvent in the membrane and the cathode's pores
+  double exponent = 1;           // kappa, D ~ w^exponent
+};
+
 struct FilmParams {         // SEI on the foil or CEI on each particle
   double thickness = 0;     // m
   double conductivity = 1;  // S/m (ionic)
@@ -124,6 +143,8 @@ struct CellParams {
   SeiGrowthParams sei_growth;
   CeiGrowthParams cei_growth;
   DeadLiParams dead_li;
+  ActiveLossParams active_loss;
+  SolventParams solvent;
   ElectrolyteParams electrolyte;
   MembraneParams membrane;
   CathodeParams cathode;

@@ -197,23 +197,66 @@ StepResult Simulation::run_step(const Step& step, int index,
   return res;
 }
 
+void Simulation::end_of_cycle_updates(const CycleResult& c, const std::vector<double>& y_start,
+                                      double& solvent_used) {
+  const CellParams& p = cell_.params();
+  constexpr double R = 8.314462618;
+  const double T = cell_.temperature();
+  // D4: active material lost in proportion to the cycle's stoichiometry swing
+  if (p.active_loss.enabled) {
+    const auto& a = p.active_loss;
+    const double capacity = faraday * p.cathode.c_max * p.cathode.active_fraction *
+                            cell_.active_material_fraction() * p.cathode.thickness;  // C/m2, sto 0..1
+    const double swing = c.discharge_charge / capacity;
+    const double k = a.rate * std::exp(-a.activation_energy / R * (1.0 / T - 1.0 / a.T_ref));
+    const double keep = std::exp(-k * swing);
+    lam_lithium_ += (1.0 - keep) * cell_.particle_lithium(y_.data());
+    cell_.set_active_material_fraction(cell_.active_material_fraction() * keep);
+  }
+  // D5: the films grown this cycle used solvent; the electrolyte conducts less
+  if (p.solvent.enabled) {
+    solvent_used += cell_.solvent_consumed(y_start.data(), y_.data());
+    const double w = std::max(1.0 - solvent_used / p.solvent.initial_amount, 1e-3);
+    cell_.set_transport_factor(std::pow(w, p.solvent.exponent));
+  }
+}
+
 RunResult Simulation::run(const std::vector<Step>& steps, const std::function<void(const Row&)>& on_row,
                           const StopWhen& stop, const std::function<void(const CycleResult&)>& on_cycle) {
   const auto start = std::chrono::steady_clock::now();
   RunResult result;
   CycleResult open;  // the cycle being summed
   bool is_open = false;
-  double first_discharge = 0;
+  double first_discharge = 0, first_active = 1;
+  std::vector<double> y_cycle_start = y_;  // for the solvent the films consumed in a cycle
+  double solvent_used = 0;                 // mol/m2 since the start
   // Closes the open cycle; true when a stop condition ends the experiment.
   const auto close = [&]() {
     if (!is_open) return false;
     is_open = false;
-    if (open.cycle > 0 && first_discharge == 0) first_discharge = open.discharge_charge;
+    open.active_fraction = cell_.active_material_fraction();
+    open.transport_factor = cell_.transport_factor();
+    if (open.cycle > 0 && first_discharge == 0) {
+      first_discharge = open.discharge_charge;
+      first_active = open.active_fraction;
+    }
     open.retention = first_discharge > 0 && open.cycle > 0 ? open.discharge_charge / first_discharge : 0;
     const CellOutputs o = cell_.outputs(y_.data());
     open.sei_thickness = o.sei_thickness;
     open.cei_thickness = o.cei_thickness;
     open.li_inventory = cell_.foil_lithium(y_.data()) * faraday;
+    open.dead_li = cell_.dead_lithium(y_.data()) * faraday;
+    if (open.cycle > 0 && first_discharge > 0) {
+      const double lost = first_discharge - open.discharge_charge;
+      const double holdable = first_discharge * open.active_fraction / first_active;
+      open.loss_active = first_discharge - holdable;
+      open.loss_inventory = std::max(0.0, holdable - open.li_inventory);
+      open.loss_kinetic = lost - open.loss_active - open.loss_inventory;
+    }
+    end_of_cycle_updates(open, y_cycle_start, solvent_used);
+    open.solvent_fraction = 1.0 - solvent_used / std::max(cell_.params().solvent.initial_amount, 1e-300);
+    if (!cell_.params().solvent.enabled) open.solvent_fraction = 1.0;
+    y_cycle_start = y_;
     result.cycles.push_back(open);
     if (on_cycle) on_cycle(open);
     if (open.cycle > 0 && stop.capacity_below > 0 && open.retention < stop.capacity_below) {

@@ -47,6 +47,14 @@ struct CycleResult {
   // slow states at the end of the cycle
   double sei_thickness = 0, cei_thickness = 0;  // m (CEI: average over the cathode)
   double li_inventory = 0;                      // C/m2 of Li left in the foil
+  double dead_li = 0;                           // C/m2 of Li stranded as dead Li
+  double active_fraction = 1;     // active material during the cycle / initial (eq. D4)
+  double transport_factor = 1;    // electrolyte kappa and D during the cycle / fresh (eq. D5)
+  double solvent_fraction = 1;    // solvent left / initial, at the end of the cycle
+  // Where the capacity lost since the first numbered cycle went (C/m2, numbered cycles only):
+  // active material gone, Li the foil could no longer supply, and the rest, which the cell
+  // still holds but cannot deliver at this rate (kinetic and transport, "apparent" loss).
+  double loss_active = 0, loss_inventory = 0, loss_kinetic = 0;
 };
 
 struct RunResult {
@@ -72,6 +80,8 @@ class Simulation {
   double amount_si(const Amount& a) const;
   RunResult run(const std::vector<Step>& steps, const std::function<void(const Row&)>& on_row,
                 const StopWhen& stop = {}, const std::function<void(const CycleResult&)>& on_cycle = {});
+  // mol/m2 of Li that left with lost active material (eq. D4), for the Li balance
+  double lost_active_lithium() const { return lam_lithium_; }
   // Runs one step from the present state (used by run()).
   StepResult run_step(const Step& step, int index, const std::function<void(const Row&)>& on_row);
 
@@ -82,6 +92,9 @@ class Simulation {
   std::vector<double> y_, yp_;
   double t_ = 0;
   const std::atomic<bool>* interrupt_ = nullptr;
+  double lam_lithium_ = 0;
+  // The slow, cycle-level changes at the end of a cycle (eqs. D4, D5).
+  void end_of_cycle_updates(const CycleResult& c, const std::vector<double>& y_start, double& solvent_used);
 };
 
 solver::IntegratorOptions integrator_options(const Cell& cell, const SolverSettings& s);

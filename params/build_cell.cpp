@@ -229,6 +229,12 @@ CellParams build_cell_params(const ParamSet& p) {
   dl.activation_energy = p.quantity("dead_li.activation_energy");
   dl.T_ref = p.quantity("dead_li.reference_temperature");
 
+  auto& al = c.active_loss;
+  al.enabled = p.string("active_loss.model") != "none";
+  al.rate = p.quantity("active_loss.rate");
+  al.activation_energy = p.quantity("active_loss.activation_energy");
+  al.T_ref = p.quantity("active_loss.reference_temperature");
+
   auto& cg = c.cei_growth;
   cg.enabled = p.string("cei.growth.model") != "none";
   cg.rate_constant = p.quantity("cei.growth.rate_constant");
@@ -290,6 +296,17 @@ CellParams build_cell_params(const ParamSet& p) {
   k.alpha_a = p.quantity("cathode.alpha_a");
   k.alpha_c = p.quantity("cathode.alpha_c");
   k.nominal_capacity = p.quantity("cathode.nominal_capacity");
+
+  // D5: the solvent held by the membrane and the cathode's pores
+  auto& sv = c.solvent;
+  sv.enabled = p.string("solvent.model") != "none";
+  if (sv.enabled) {
+    p.require({"solvent.mass_fraction", "solvent.electrolyte_density", "solvent.molar_mass"});
+    const double volume = m.thickness * m.porosity + k.thickness * k.porosity;  // m3/m2
+    sv.initial_amount = p.quantity("solvent.mass_fraction") * p.quantity("solvent.electrolyte_density") *
+                        volume / p.quantity("solvent.molar_mass");
+    sv.exponent = p.quantity("solvent.conductivity_exponent");
+  }
 
   c.mesh.membrane = static_cast<int>(p.integer("mesh.membrane"));
   c.mesh.cathode = static_cast<int>(p.integer("mesh.cathode"));

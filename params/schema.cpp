@@ -230,6 +230,31 @@ Schema build_cascade_schema() {
   s.add(pos("dead_li.reference_temperature", dim::temperature,
             "temperature at which dead_li.fraction is given", "25 degC"));
 
+  // ---- degradation: loss of cathode active material ----
+  s.add(choice("active_loss.model", {"none", "swing"},
+               "loss of active material: none, or in proportion to each cycle's stoichiometry "
+               "swing (applied at the end of each cycle)", "none"));
+  s.add(nonneg("active_loss.rate", dim::none,
+               "fraction of the active material lost per unit stoichiometry swing (at "
+               "reference_temperature)", "0"));
+  s.add(nonneg("active_loss.activation_energy", dim::molar_energy,
+               "activation energy of the loss rate", "0 J/mol"));
+  s.add(pos("active_loss.reference_temperature", dim::temperature,
+            "temperature at which active_loss.rate is given", "25 degC"));
+
+  // ---- degradation: solvent depletion of the quasi-solid electrolyte ----
+  s.add(choice("solvent.model", {"none", "depletion"},
+               "solvent depletion: none, or SEI and CEI growth consume the electrolyte's solvent "
+               "and its conductivity and diffusivity fall with what is left (updated each cycle)",
+               "none"));
+  s.add(fraction("solvent.mass_fraction", "solvent mass fraction of the quasi-solid electrolyte",
+                 true));
+  s.add(pos("solvent.electrolyte_density", dim::density,
+            "density of the quasi-solid electrolyte (membrane and pore filling)"));
+  s.add(pos("solvent.molar_mass", dim::molar_mass, "molar mass of the solvent"));
+  s.add(nonneg("solvent.conductivity_exponent", dim::none,
+               "kappa and D scale as (solvent left / initial)^exponent", "1"));
+
   // ---- degradation: CEI growth on the cathode particles ----
   s.add(choice("cei.growth.model", {"none", "oxidation"},
                "CEI growth: none, or electrolyte oxidation at the particles limited by transport "

@@ -1,7 +1,10 @@
 // Degradation sub-models against their analytic limits (docs/model.md, eqs. D1-).
 #include <doctest/doctest.h>
 
+#include <fmt/format.h>
+
 #include <cmath>
+#include <iomanip>
 
 #include "support/case_runner.hpp"
 
@@ -168,4 +171,67 @@ TEST_CASE("a foil that runs out ends the experiment, as a real cell dies") {
   CHECK(died);
   CHECK(res.steps.size() < steps.size());
   CHECK(sim.state()[sim.cell().i_foil()] < 1e-9);
+}
+
+namespace {
+std::vector<Step> cycles(int n, const char* discharge = "Discharge at 20 A/m2 until 3.6 V",
+                         const char* charge = "Charge at 20 A/m2 until 4.25 V") {
+  ParamSet p = ParamSet::load_string(
+      fmt::format("experiment:\n  - {{repeat: {}, steps: ['{}', '{}']}}\n", n, discharge, charge),
+      "cycles.yaml");
+  return case_protocol(p);
+}
+}  // namespace
+
+TEST_CASE("active-material loss: exponential in the cycles' stoichiometry swing, Li lost with it") {
+  auto c = load_case("tests/data/models/rich_cell.yaml",
+                     with({"active_loss.model=swing", "active_loss.rate=0.2", "cell.temperature=25 degC"}));
+  Simulation sim(c.cell, c.settings);
+  const double particles0 = sim.cell().particle_lithium(sim.state().data());
+  const double salt0 = sim.cell().electrolyte_lithium(sim.state().data());
+  const double foil0 = sim.cell().foil_lithium(sim.state().data());
+  const auto res = sim.run(cycles(4), nullptr);
+  REQUIRE(res.cycles.size() == 4);
+  // each cycle keeps exp(-k swing) of what it had; the swing is the discharge over c_max eps_s L F
+  double keep = 1;
+  for (const auto& cy : res.cycles) {
+    CHECK(cy.active_fraction == doctest::Approx(keep).epsilon(1e-12).scale(0));
+    const double cap = faraday * c.cell.cathode.c_max * c.cell.cathode.active_fraction * keep * c.cell.cathode.thickness;
+    keep *= std::exp(-0.2 * cy.discharge_charge / cap);
+  }
+  CHECK(sim.cell().active_material_fraction() == doctest::Approx(keep).epsilon(1e-12).scale(0));
+  // capacity falls with the material, and the loss split says so
+  CHECK(res.cycles[3].discharge_charge < res.cycles[0].discharge_charge);
+  CHECK(res.cycles[3].loss_active > 0);
+  CHECK(res.cycles[3].loss_active ==
+        doctest::Approx(res.cycles[0].discharge_charge * (1 - res.cycles[3].active_fraction)).epsilon(1e-12).scale(0));
+  CHECK(res.cycles[3].loss_inventory == 0);  // a thick foil never runs short
+  // Li balance: what left with the particles is accounted for
+  const auto& y = sim.state();
+  const double now = sim.cell().particle_lithium(y.data()) + sim.cell().electrolyte_lithium(y.data()) +
+                     sim.cell().foil_lithium(y.data()) + sim.lost_active_lithium();
+  CHECK(std::abs(now - (particles0 + salt0 + foil0)) / (particles0 + salt0 + foil0) < 1e-12);
+}
+
+TEST_CASE("solvent depletion: the films' solvent, the electrolyte's conductivity with it") {
+  auto c = load_case("tests/data/models/rich_cell_aging.yaml",
+                     with({"dead_li.model=none", "solvent.model=depletion", "solvent.mass_fraction=23.1 %",
+                           "solvent.electrolyte_density=1.6 g/cm3", "solvent.molar_mass=102 g/mol",
+                           "solvent.conductivity_exponent=2", "sei.growth.solvent_diffusivity=1e-21 m2/s",
+                           "sei.growth.plating_fraction=0", "cei.growth.rate_constant=1e-8 mol/(m2 s)"}));
+  const double n0 = c.cell.solvent.initial_amount;
+  CHECK(n0 == doctest::Approx(0.231 * 1600 * (25e-6 * 0.4 + 80e-6 * 0.35) / 0.102).epsilon(1e-12).scale(0));
+  Simulation sim(c.cell, c.settings);
+  std::vector<double> y0 = sim.state();
+  const auto res = sim.run(cycles(3, "Discharge at 5 A/m2 until 3.6 V", "Charge at 5 A/m2 until 4.25 V"), nullptr);
+  REQUIRE(res.cycles.size() == 3);
+  for (const auto& cy : res.cycles) REQUIRE(cy.discharge_charge > 0);
+  const double used = sim.cell().solvent_consumed(y0.data(), sim.state().data());
+  REQUIRE(used > 0);
+  const double w = 1 - used / n0;
+  CHECK(res.cycles[2].solvent_fraction == doctest::Approx(w).epsilon(1e-9).scale(0));
+  CHECK(sim.cell().transport_factor() == doctest::Approx(w * w).epsilon(1e-9).scale(0));
+  // a cycle runs with the factor left by the cycles before it
+  CHECK(res.cycles[0].transport_factor == 1.0);
+  CHECK(res.cycles[2].transport_factor < res.cycles[1].transport_factor);
 }
