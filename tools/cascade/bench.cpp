@@ -1,10 +1,13 @@
 // `cascade bench`: fixed cases, run repeatedly, medians printed as "name: value unit" lines.
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <thread>
 
 #include "models/simulation.hpp"
 #include "params/build_cell.hpp"
@@ -19,9 +22,92 @@ double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v[v.size() / 2];
 }
+
+namespace fs = std::filesystem;
+
+// A scratch directory for the sweeps' journals and tables, removed afterwards.
+struct Scratch {
+  fs::path path;
+  Scratch() {
+    path = fs::temp_directory_path() / fmt::format("cascade_bench_{}", ::getpid());
+    fs::remove_all(path);
+    fs::create_directories(path);
+  }
+  ~Scratch() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+};
+
+SweepSummary run_sweep(const fs::path& file, int jobs, const fs::path& out, const std::string& shard = "",
+                       bool reuse_base = true) {
+  SweepOptions o;
+  o.file = file.string();
+  o.jobs = jobs;
+  o.out_dir = out.string();
+  o.shard = shard;
+  o.reuse_base = reuse_base;
+  o.quiet = true;
+  const SweepSummary s = sweep(o);
+  if (s.interrupted) throw std::runtime_error("interrupted");
+  return s;
+}
+
+// Per-point cost of a sweep of short runs (the 1C discharge) on one thread: with the base case
+// read once per worker, and with every point read from the files (--reread).
+void bench_sweep_overhead(const std::string& root, int side, const Scratch& tmp) {
+  const fs::path file = tmp.path / "overhead.yaml";
+  std::ofstream(file) << fmt::format(
+      "base: '{}'\nvary: {{cathode.particle_radius: {{linspace: [3 um, 8 um, {}]}}, "
+      "electrolyte.conductivity: {{linspace: [0.5 S/m, 2 S/m, {}]}}}}\ncollect: [discharge_capacity_mAh_g]\n",
+      (fs::path(root) / "cases/reference/lmo_constant_1c.yaml").string(), side, side);
+  std::vector<double> reuse, reread;
+  for (int k = 0; k < 3; ++k) {
+    for (const bool r : {true, false}) {
+      const fs::path out = tmp.path / fmt::format("overhead_{}_{}", k, r);
+      const SweepSummary s = run_sweep(file, 1, out, "", r);
+      (r ? reuse : reread).push_back(s.wall_seconds / double(s.run_now));
+    }
+  }
+  std::cout << fmt::format("sweep of the 1C discharge, one thread (median of 3 x {} points): {:.2f} ms a point\n",
+                           side * side, median(reuse) * 1e3);
+  std::cout << fmt::format("sweep of the 1C discharge, one thread, each point read from its files (--reread): "
+                           "{:.2f} ms a point\n", median(reread) * 1e3);
+}
+
+// The figure: a rate-capability sweep (seven rates, one cycle each, on the reference
+// cell's default mesh) on all cores, and a tenth of it (every tenth point) on one core.
+void bench_rate_sweep(const std::string& root, int points, const Scratch& tmp) {
+  const fs::path file = tmp.path / "rate.yaml";
+  // The same sweep as cases/sweeps/lmo_rate_capability.yaml, with `points` samples.
+  std::ofstream(file) << fmt::format(
+      "base: '{}'\nsamples: {{latin_hypercube: {}, seed: 1, ranges: {{cathode.particle_radius: [2 um, 10 um], "
+      "electrolyte.conductivity: [0.2 S/m, 1.5 S/m]}}}}\n"
+      "collect: [discharge_capacity_mAh_g@0.1C, discharge_capacity_mAh_g@5C]\n",
+      (fs::path(root) / "cases/sweeps/lmo_rate_capability_base.yaml").string(), points);
+  const int cores = int(std::max(1u, std::thread::hardware_concurrency()));
+  const SweepSummary all = run_sweep(file, cores, tmp.path / "rate_all");
+  const SweepSummary one = run_sweep(file, 1, tmp.path / "rate_one", "1/10");
+  const double rate_all = double(all.run_now) / all.wall_seconds;
+  const double rate_one = double(one.run_now) / one.wall_seconds;
+  const double efficiency = rate_all / (double(all.workers) * rate_one);
+  const std::string what = fmt::format("rate-capability sweep, {} points x 7 rates", points);
+  std::cout << fmt::format("{} on {} threads: {:.1f} points/s ({:.2f} s, {} failed)\n", what, all.workers, rate_all,
+                           all.wall_seconds, all.failed);
+  std::cout << fmt::format("{} on one thread (every tenth point, {} points): {:.1f} points/s ({:.1f} ms a point)\n",
+                           what, one.run_now, rate_one, 1e3 / rate_one);
+  std::cout << fmt::format("{}, parallel efficiency on {} threads: {:.0f} %\n", what, all.workers, efficiency * 100);
+  const double t1000 = 1000.0 / rate_all;
+  std::cout << fmt::format("rate-capability sweep goal (1000 points in under 10 s on 2 cores, efficiency above "
+                           "90 %): {:.1f} s for 1000 points on {} threads, {:.1f} x the goal; efficiency {:.0f} % ({})\n",
+                           t1000, all.workers, t1000 / 10.0, efficiency * 100,
+                           t1000 < 10 && efficiency > 0.9 ? "met" : "not met");
+}
 }  // namespace
 
-int bench(int repeats, const std::string& root) {
+int bench(int repeats, const std::string& root, int sweep_points) {
   struct Case {
     std::string label, file;
     std::vector<std::string> overrides;
@@ -56,6 +142,11 @@ int bench(int repeats, const std::string& root) {
     std::cout << fmt::format("{} (setup): {:.3f} ms\n", c.label, median(setup) * 1e3);
     std::cout << fmt::format("{} steps: {} \n{} residual evaluations: {}\n{} jacobian evaluations: {}\n",
                              c.label, s.steps, c.label, s.residual_evals, c.label, s.jacobian_evals);
+  }
+  if (sweep_points > 0) {
+    const Scratch tmp;
+    bench_sweep_overhead(root, sweep_points >= 1000 ? 10 : 5, tmp);
+    bench_rate_sweep(root, sweep_points, tmp);
   }
   return 0;
 }

@@ -9,7 +9,9 @@ namespace cascade::cli {
 int params_show(const std::string& file, const std::vector<std::string>& overrides);
 int run_case(const std::string& file, const std::string& out_dir,
              const std::vector<std::string>& overrides, bool quiet);
-int bench(int repeats, const std::string& root);
+// Times the reference cases (`repeats` runs each) and, unless sweep_points is 0, a sweep of short
+// runs and the rate-capability sweep of that many points (the figure: 1000).
+int bench(int repeats, const std::string& root, int sweep_points);
 struct SweepOptions {
   std::string file;      // the sweep file
   int jobs = 0;          // worker threads, 0: all hardware threads

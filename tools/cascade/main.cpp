@@ -41,6 +41,11 @@ int main(int argc, char** argv) {
   std::string root = CASCADE_SOURCE_DIR;
   bench->add_option("-n,--repeats", repeats, "runs per case (the median is printed)")->check(CLI::PositiveNumber);
   bench->add_option("--root", root, "repository root holding cases/");
+  int sweep_points = -1;
+  bench->add_option("--sweep-points", sweep_points,
+                    "points of the rate-capability sweep (default 1000, or 10 per repeat when -n is "
+                    "below 20, for a quick check; 0 skips the sweeps)")
+      ->check(CLI::NonNegativeNumber);
 
   auto* sweep = app.add_subcommand("sweep", "run a case over the points of a sweep file on all cores");
   cascade::cli::SweepOptions sweep_opt;
@@ -61,7 +66,10 @@ int main(int argc, char** argv) {
   try {
     if (show->parsed()) return cascade::cli::params_show(params_file, overrides);
     if (run->parsed()) return cascade::cli::run_case(case_file, out_dir, overrides, quiet);
-    if (bench->parsed()) return cascade::cli::bench(repeats, root);
+    if (bench->parsed()) {
+      if (sweep_points < 0) sweep_points = repeats < 20 ? 10 * repeats : 1000;
+      return cascade::cli::bench(repeats, root, sweep_points);
+    }
     if (sweep->parsed()) {
       sweep_opt.reuse_base = !reread;
       return cascade::cli::sweep_command(sweep_opt);
