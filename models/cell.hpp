@@ -120,6 +120,13 @@ class Cell : public solver::DaeSystem {
   double active_material_fraction() const { return am_fraction_; }
   void set_transport_factor(double factor);
   double transport_factor() const { return transport_factor_; }
+  // The state entries that change slowly over many cycles (foil, SEI, dead Li, CEI per node):
+  // what fast-forward extrapolates.
+  std::vector<int> slow_indices() const {
+    std::vector<int> v{i_foil(), i_sei(), i_dead()};
+    for (int j = 0; j < nc_; ++j) v.push_back(i_cei(j));
+    return v;
+  }
   // mol/m2 of solvent consumed by the films grown between states y0 and y (SEI and CEI)
   double solvent_consumed(const double* y0, const double* y) const;
   // ohm m2 of the porous dead-Li layer per mol/m2 of dead Li (its electrolyte-filled pores)

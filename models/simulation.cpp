@@ -221,6 +221,59 @@ void Simulation::end_of_cycle_updates(const CycleResult& c, const std::vector<do
   }
 }
 
+int Simulation::skippable_cycles(const std::vector<Step>& steps, std::size_t k, const StopWhen& stop) const {
+  // Cycles from step k on that repeat the cycle just finished (same sentences, same block),
+  // leaving the last of them, and the stop cycle, to be simulated in full.
+  if (k == 0 || k >= steps.size()) return 0;
+  std::size_t b = k;  // the finished cycle's first step
+  while (b > 0 && steps[b - 1].cycle == steps[k - 1].cycle && steps[b - 1].activation_cycle == 0) --b;
+  const std::size_t len = k - b;
+  int n = 0;
+  std::size_t at = k;
+  for (;;) {
+    if (at + len > steps.size()) break;
+    bool same = true;
+    for (std::size_t i = 0; i < len && same; ++i) {
+      const Step& x = steps[at + i];
+      same = x.text == steps[b + i].text && x.block == steps[b + i].block && x.activation_cycle == 0 &&
+             x.cycle == steps[at].cycle && x.cycle > 0;
+    }
+    if (!same || (at + len < steps.size() && steps[at + len].cycle == steps[at].cycle)) break;
+    ++n;
+    at += len;
+  }
+  int jump = n - 1;  // keep one to simulate
+  if (stop.cycles > 0 && k < steps.size()) jump = std::min(jump, static_cast<int>(stop.cycles) - steps[k].cycle);
+  return std::max(jump, 0);
+}
+
+std::size_t Simulation::skip_cycles(const std::vector<Step>& steps, std::size_t k, int jump) const {
+  const int target = steps[k].cycle + jump;
+  while (k < steps.size() && steps[k].cycle < target) ++k;
+  return k;
+}
+
+void Simulation::apply_jump(int jump, const std::vector<int>& slow_index, double& solvent_used) {
+  for (std::size_t i = 0; i < slow_index.size(); ++i) {
+    y_[slow_index[i]] = std::max(0.0, y_[slow_index[i]] + jump * ff_delta_[i]);
+  }
+  std::fill(yp_.begin(), yp_.end(), 0.0);
+  if (ff_am_ratio_ != 1.0) {
+    const double am = cell_.active_material_fraction();
+    const double am_new = am * std::pow(ff_am_ratio_, jump);
+    // the Li that leaves with the skipped cycles' lost particles
+    lam_lithium_ += (1.0 - am_new / am) * cell_.particle_lithium(y_.data());
+    cell_.set_active_material_fraction(am_new);
+  }
+  const auto& sv = cell_.params().solvent;
+  if (sv.enabled) {
+    solvent_used += jump * ff_solvent_;
+    const double w = std::max(1.0 - solvent_used / sv.initial_amount, 1e-3);
+    cell_.set_transport_factor(std::pow(w, sv.exponent));
+  }
+  t_ += jump * ff_duration_;
+}
+
 RunResult Simulation::run(const std::vector<Step>& steps, const std::function<void(const Row&)>& on_row,
                           const StopWhen& stop, const std::function<void(const CycleResult&)>& on_cycle) {
   const auto start = std::chrono::steady_clock::now();
@@ -230,6 +283,25 @@ RunResult Simulation::run(const std::vector<Step>& steps, const std::function<vo
   double first_discharge = 0, first_active = 1;
   std::vector<double> y_cycle_start = y_;  // for the solvent the films consumed in a cycle
   double solvent_used = 0;                 // mol/m2 since the start
+  // Fast-forward bookkeeping: the slow states at the start of the open cycle, the last fully
+  // simulated numbered cycle, and the capacity slope between full cycles.
+  struct Slow {
+    std::vector<double> y;  // the slow entries of the state vector
+    double am = 1, solvent = 0, lam = 0, t = 0;
+  };
+  const std::vector<int> slow_index = cell_.slow_indices();
+  const auto snapshot = [&]() {
+    Slow sl;
+    for (int i : slow_index) sl.y.push_back(y_[i]);
+    sl.am = cell_.active_material_fraction();
+    sl.solvent = solvent_used;
+    sl.lam = lam_lithium_;
+    sl.t = t_;
+    return sl;
+  };
+  Slow cycle_start = snapshot();
+  int last_full = 0, last_jump = 0;
+  double last_q = 0, last_slope = 0;
   // Closes the open cycle; true when a stop condition ends the experiment.
   const auto close = [&]() {
     if (!is_open) return false;
@@ -257,6 +329,17 @@ RunResult Simulation::run(const std::vector<Step>& steps, const std::function<vo
     open.solvent_fraction = 1.0 - solvent_used / std::max(cell_.params().solvent.initial_amount, 1e-300);
     if (!cell_.params().solvent.enabled) open.solvent_fraction = 1.0;
     y_cycle_start = y_;
+    // Fast-forward: the slow states' change over this fully simulated cycle.
+    if (settings_.fast_forward && open.cycle > 0) {
+      const Slow now = snapshot();
+      ff_delta_.assign(slow_index.size(), 0.0);
+      for (std::size_t i = 0; i < slow_index.size(); ++i) ff_delta_[i] = now.y[i] - cycle_start.y[i];
+      ff_am_ratio_ = cycle_start.am > 0 ? now.am / cycle_start.am : 1.0;
+      ff_solvent_ = now.solvent - cycle_start.solvent;
+      ff_lam_ = now.lam - cycle_start.lam;
+      ff_duration_ = now.t - cycle_start.t;
+      ff_ready_ = true;
+    }
     result.cycles.push_back(open);
     if (on_cycle) on_cycle(open);
     if (open.cycle > 0 && stop.capacity_below > 0 && open.retention < stop.capacity_below) {
@@ -271,10 +354,42 @@ RunResult Simulation::run(const std::vector<Step>& steps, const std::function<vo
     return false;
   };
   for (std::size_t k = 0; k < steps.size(); ++k) {
-    const Step& s = steps[k];
-    if (is_open && (s.cycle != open.cycle || s.activation_cycle != open.activation_cycle)) {
+    if (is_open && (steps[k].cycle != open.cycle || steps[k].activation_cycle != open.activation_cycle)) {
       if (close()) break;
+      const CycleResult& done = result.cycles.back();
+      if (settings_.fast_forward && ff_ready_ && done.cycle > 0 && first_discharge > 0) {
+        // The capacity slope per cycle between the last two full cycles.
+        const double q = done.discharge_charge;
+        double slope = 0;
+        bool have_slope = false;
+        if (last_full > 0 && done.cycle > last_full) {
+          slope = (q - last_q) / (done.cycle - last_full);
+          have_slope = true;
+        }
+        int jump = 0;
+        if (have_slope) {
+          const double budget = settings_.ff_tolerance * first_discharge;
+          jump = std::abs(slope) > 0 ? static_cast<int>(std::min(1e9, budget / std::abs(slope))) : settings_.ff_max_jump;
+          jump = std::min({jump, settings_.ff_max_jump, 2 * last_jump + 1});
+          // a knee: the fade accelerates, so look more often
+          if (std::abs(slope) > 1.5 * std::abs(last_slope) && last_slope != 0) jump /= 2;
+          jump = std::min(jump, skippable_cycles(steps, k, stop));
+        }
+        last_full = done.cycle;
+        last_q = q;
+        if (have_slope) last_slope = slope;
+        if (jump > 0) {
+          k = skip_cycles(steps, k, jump);
+          apply_jump(jump, slow_index, solvent_used);
+          result.cycles.back().cycles_skipped_after = jump;
+        }
+        last_jump = jump;
+      }
+      cycle_start = snapshot();
+      y_cycle_start = y_;
+      if (k >= steps.size()) break;
     }
+    const Step& s = steps[k];
     result.steps.push_back(run_step(s, static_cast<int>(k) + 1, on_row));
     const StepResult& r = result.steps.back();
     if (s.cycle > 0 || s.activation_cycle > 0) {

@@ -55,6 +55,7 @@ struct CycleResult {
   // active material gone, Li the foil could no longer supply, and the rest, which the cell
   // still holds but cannot deliver at this rate (kinetic and transport, "apparent" loss).
   double loss_active = 0, loss_inventory = 0, loss_kinetic = 0;
+  int cycles_skipped_after = 0;   // fast-forward: cycles extrapolated after this one
 };
 
 struct RunResult {
@@ -95,6 +96,14 @@ class Simulation {
   double lam_lithium_ = 0;
   // The slow, cycle-level changes at the end of a cycle (eqs. D4, D5).
   void end_of_cycle_updates(const CycleResult& c, const std::vector<double>& y_start, double& solvent_used);
+  // Fast-forward: how many of the coming cycles may be skipped, the step index after them, and
+  // the extrapolation of the slow states across them.
+  int skippable_cycles(const std::vector<Step>& steps, std::size_t k, const StopWhen& stop) const;
+  std::size_t skip_cycles(const std::vector<Step>& steps, std::size_t k, int jump) const;
+  void apply_jump(int jump, const std::vector<int>& slow_index, double& solvent_used);
+  bool ff_ready_ = false;
+  std::vector<double> ff_delta_;
+  double ff_am_ratio_ = 1, ff_solvent_ = 0, ff_lam_ = 0, ff_duration_ = 0;
 };
 
 solver::IntegratorOptions integrator_options(const Cell& cell, const SolverSettings& s);

@@ -15,6 +15,12 @@ struct SolverSettings {
   std::string linear_solver = "band";
   std::string timeseries = "every step";
   bool suppress_algebraic_error = false;
+  // Fast-forward over cycles (docs/model.md, "Fast-forward"): extrapolate the slow states across
+  // up to max_jump cycles, keeping the predicted capacity change per jump under `tolerance` of the
+  // first cycle's capacity.
+  bool fast_forward = false;
+  double ff_tolerance = 0.002;
+  int ff_max_jump = 100;
 };
 SolverSettings build_solver_settings(const ParamSet& params);
 

@@ -372,6 +372,18 @@ Schema build_cascade_schema() {
   s.add(nonneg("solver.max_step", dim::time, "largest time step (0: no limit)", "0 s"));
   s.add(other("solver.suppress_algebraic_error", KeyKind::boolean,
               "leave potentials and currents out of IDA's local error test", "false"));
+  s.add(other("fast_forward.enabled", KeyKind::boolean,
+              "skip cycles by extrapolating the slow states (SEI, CEI, foil, dead Li, active "
+              "material, solvent) between fully simulated cycles",
+              "false"));
+  {
+    KeySpec k = fraction("fast_forward.tolerance",
+                         "largest predicted change of the discharge capacity per jump, as a "
+                         "fraction of the first cycle's",
+                         true, "0.2 %");
+    s.add(k);
+  }
+  s.add(integer("fast_forward.max_jump", "most cycles skipped in one jump", 1, 1e6, "100"));
   s.add(other("output.timeseries", KeyKind::string,
               "which rows go to timeseries.csv: 'every step' or 'every <time>'", "every step"));
   return s;

@@ -295,7 +295,8 @@ TEST_CASE("a cycling run writes cycles.csv, one row per cycle, and numbers the t
         "cycle,activation_cycle,discharge_capacity_mAh_g,charge_capacity_mAh_g,coulombic_efficiency,"
         "energy_Wh_kg,mean_discharge_voltage_V,retention_pct,sei_thickness_nm,cei_thickness_nm,"
         "li_inventory_mAh_cm2,dead_li_mAh_cm2,active_material_pct,electrolyte_transport_pct,"
-        "solvent_left_pct,loss_active_material_mAh_g,loss_li_inventory_mAh_g,loss_kinetic_mAh_g");
+        "solvent_left_pct,loss_active_material_mAh_g,loss_li_inventory_mAh_g,loss_kinetic_mAh_g,"
+        "cycles_skipped_after");
   int n = 0;
   while (std::getline(csv, line)) {
     ++n;

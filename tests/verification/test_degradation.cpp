@@ -235,3 +235,46 @@ TEST_CASE("solvent depletion: the films' solvent, the electrolyte's conductivity
   CHECK(res.cycles[0].transport_factor == 1.0);
   CHECK(res.cycles[2].transport_factor < res.cycles[1].transport_factor);
 }
+
+TEST_CASE("fast-forward agrees with the full run within 0.5 points of retention, simulating far fewer cycles") {
+  // 120 cycles of a cell fading by every mechanism (SEI, CEI, dead Li, active material, solvent)
+  auto full_case = load_case("tests/data/models/fade_cell.yaml");
+  auto ff_case = load_case("tests/data/models/fade_cell.yaml",
+                           {"fast_forward.enabled=true", "fast_forward.tolerance=1 %"});
+  Simulation full(full_case.cell, full_case.settings), ff(ff_case.cell, ff_case.settings);
+  const auto a = full.run(full_case.steps, nullptr);
+  const auto b = ff.run(ff_case.steps, nullptr);
+  REQUIRE(a.cycles.size() == 120);
+  REQUIRE(b.cycles.back().cycle == 120);  // the last cycle is always simulated
+  CHECK(b.cycles.size() < 30);
+  CHECK(a.cycles.back().retention < 0.92);  // it really faded
+  double worst = 0;
+  int skipped = 0;
+  for (const auto& c : b.cycles) {
+    const auto& ref = a.cycles[static_cast<std::size_t>(c.cycle - 1)];
+    REQUIRE(ref.cycle == c.cycle);
+    worst = std::max(worst, std::abs(c.retention - ref.retention));
+    skipped += c.cycles_skipped_after;
+    // the slow states follow the full run too
+    CHECK(c.sei_thickness == doctest::Approx(ref.sei_thickness).epsilon(0.01).scale(0));
+    CHECK(c.active_fraction == doctest::Approx(ref.active_fraction).epsilon(0.005).scale(0));
+  }
+  MESSAGE("fast-forward: " << b.cycles.size() << " of 120 cycles simulated, worst retention error "
+                           << worst * 100 << " percentage points");
+  CHECK(worst < 0.005);
+  CHECK(static_cast<int>(b.cycles.size()) + skipped == 120);
+  // and a tighter tolerance takes smaller jumps
+  auto tight_case = load_case("tests/data/models/fade_cell.yaml",
+                              {"fast_forward.enabled=true", "fast_forward.tolerance=0.2 %"});
+  Simulation tight(tight_case.cell, tight_case.settings);
+  CHECK(tight.run(tight_case.steps, nullptr).cycles.size() > b.cycles.size());
+}
+
+TEST_CASE("fast-forward stops jumping at the end of a block and at stop_when") {
+  auto c = load_case("tests/data/models/fade_cell.yaml", {"fast_forward.enabled=true", "fast_forward.tolerance=5 %"});
+  StopWhen stop;
+  stop.cycles = 50;
+  Simulation sim(c.cell, c.settings);
+  const auto res = sim.run(c.steps, nullptr, stop);
+  CHECK(res.cycles.back().cycle == 50);  // the stop cycle is simulated, not jumped over
+}

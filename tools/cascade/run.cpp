@@ -318,18 +318,19 @@ int run_case(const std::string& file, const std::string& out_dir_arg,
            "coulombic_efficiency,energy_Wh_kg,mean_discharge_voltage_V,retention_pct,"
            "sei_thickness_nm,cei_thickness_nm,li_inventory_mAh_cm2,dead_li_mAh_cm2,"
            "active_material_pct,electrolyte_transport_pct,solvent_left_pct,"
-           "loss_active_material_mAh_g,loss_li_inventory_mAh_g,loss_kinetic_mAh_g\n");
+           "loss_active_material_mAh_g,loss_li_inventory_mAh_g,loss_kinetic_mAh_g,"
+           "cycles_skipped_after\n");
   const auto on_cycle = [&](const CycleResult& c) {
     const double ce = c.charge_charge > 0 ? c.discharge_charge / c.charge_charge : 0.0;
     const double v_mean = c.discharge_charge > 0 ? c.discharge_energy / c.discharge_charge : 0.0;
     cy.print("{},{},{:.6f},{:.6f},{:.8f},{:.6f},{:.6f},{:.4f},{:.4f},{:.4f},{:.6f},{:.6g},{:.6f},{:.6f},"
-             "{:.6f},{:.6f},{:.6f},{:.6f}\n",
+             "{:.6f},{:.6f},{:.6f},{:.6f},{}\n",
              c.cycle, c.activation_cycle, c.discharge_charge * to_mAh_g, c.charge_charge * to_mAh_g,
              ce, c.discharge_energy / mass / 3600.0, v_mean, c.retention * 100.0,
              c.sei_thickness * 1e9, c.cei_thickness * 1e9, c.li_inventory / 36000.0,
              c.dead_li / 36000.0, c.active_fraction * 100.0, c.transport_factor * 100.0,
              c.solvent_fraction * 100.0, c.loss_active * to_mAh_g, c.loss_inventory * to_mAh_g,
-             c.loss_kinetic * to_mAh_g);
+             c.loss_kinetic * to_mAh_g, c.cycles_skipped_after);
     cy.flush();
   };
   long rows = 0;
