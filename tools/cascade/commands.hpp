@@ -21,9 +21,11 @@ struct SweepOptions {
   bool quiet = false;    // no report, no progress (bench)
 };
 struct SweepSummary {
-  std::size_t points = 0, run_now = 0, ok = 0, failed = 0, workers = 0;
+  std::size_t points = 0, run_now = 0, ok = 0, failed = 0, workers = 0;  // workers: threads + other ranks
   double wall_seconds = 0;   // of the points run now
   bool interrupted = false;  // Ctrl-C stopped it before every point was done
+  std::size_t ranks = 1;     // MPI ranks (1 without MPI)
+  bool mpi_worker = false;   // this process was an MPI rank other than 0: rank 0 reports
 };
 // Runs a sweep file's points into DIR/results.csv, resuming from DIR's journal.
 SweepSummary sweep(const SweepOptions& options);

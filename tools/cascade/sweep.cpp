@@ -3,12 +3,16 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <unistd.h>
+#ifdef CASCADE_MPI
+#include <mpi.h>
+#endif
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
 #include <csignal>
+#include <cstdlib>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -439,6 +443,53 @@ void write_atomic(const fs::path& path, const std::string& content) {
 std::atomic<bool> sweep_interrupted{false};
 extern "C" void on_sweep_sigint(int) { sweep_interrupted.store(true); }
 
+#ifdef CASCADE_MPI
+// MPI (a build with -DCASCADE_MPI=ON, started by mpirun/srun): rank 0 owns the journal and the
+// table and hands out point indices one at a time (dynamic load balancing: a rank asks for the
+// next point when it has finished one); every other rank runs its points in one thread and sends
+// back each result as a journal line. Only rank 0's main thread and the other ranks' one thread
+// call MPI (MPI_THREAD_FUNNELED).
+constexpr int tag_result = 1, tag_work = 2;
+const std::string abandoned_line = "abandoned";
+
+// True when a launcher started this process as one of several ranks.
+bool launched_by_mpi() {
+  for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK", "SLURM_STEP_NUM_TASKS"}) {
+    if (std::getenv(v) != nullptr) return true;
+  }
+  return false;
+}
+
+struct MpiSession {
+  int rank = 0, size = 1;
+  MpiSession() {
+    int provided = 0;
+    MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided);
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+  }
+  ~MpiSession() { MPI_Finalize(); }
+  MpiSession(const MpiSession&) = delete;
+  MpiSession& operator=(const MpiSession&) = delete;
+};
+
+// A rank other than 0: ask for a point, run it, send its journal line with the next request.
+void mpi_worker(const SweepOptions& opt, const Sweep& sw) {
+  PointRunner runner(sw, &sweep_interrupted);
+  runner.fast_ = opt.reuse_base;
+  std::string reply = "";  // the first request carries no result
+  for (;;) {
+    MPI_Send(reply.data(), int(reply.size()), MPI_CHAR, 0, tag_result, MPI_COMM_WORLD);
+    long index = -1;
+    MPI_Recv(&index, 1, MPI_LONG, 0, tag_work, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    if (index < 0) return;
+    bool abandoned = false;
+    const Record r = runner.run(sw.points.at(std::size_t(index)), abandoned);
+    reply = abandoned ? abandoned_line : r.line();
+  }
+}
+#endif
+
 SweepSummary sweep(const SweepOptions& opt) {
   sweep_interrupted.store(false);
   const auto previous = std::signal(SIGINT, on_sweep_sigint);
@@ -449,6 +500,24 @@ SweepSummary sweep(const SweepOptions& opt) {
 
   const Shard shard = parse_shard(opt.shard);
   const Sweep sw = load_sweep(opt.file);
+#ifdef CASCADE_MPI
+  std::optional<MpiSession> mpi;
+  if (launched_by_mpi()) mpi.emplace();
+  const int ranks = mpi ? mpi->size : 1;
+  if (mpi && mpi->rank != 0) {
+    try {
+      mpi_worker(opt, sw);
+    } catch (const std::exception& e) {
+      std::cerr << fmt::format("rank {}: error: {}\n", mpi->rank, e.what());
+      MPI_Abort(MPI_COMM_WORLD, 1);
+    }
+    SweepSummary none;
+    none.mpi_worker = true;
+    return none;
+  }
+#else
+  const int ranks = 1;
+#endif
   const fs::path out_dir = opt.out_dir.empty() ? fs::path("out") / fs::path(opt.file).stem() : fs::path(opt.out_dir);
   fs::create_directories(out_dir);
 
@@ -464,8 +533,10 @@ SweepSummary sweep(const SweepOptions& opt) {
     if (!journal.has(p.index)) todo.push_back(&p);
   }
   const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
+  // Under MPI, rank 0 runs -j threads (default 1: start one rank per core) beside handing out points.
+  const std::size_t default_jobs = ranks > 1 ? 1 : hw;
   const std::size_t workers =
-      std::min<std::size_t>(opt.jobs > 0 ? std::size_t(opt.jobs) : hw, std::max<std::size_t>(todo.size(), 1));
+      std::min<std::size_t>(opt.jobs > 0 ? std::size_t(opt.jobs) : default_jobs, std::max<std::size_t>(todo.size(), 1));
 
   const auto t0 = std::chrono::steady_clock::now();
   SweepProgress progress(!opt.quiet && isatty(fileno(stderr)) != 0, mine.size(), mine.size() - todo.size());
@@ -497,6 +568,52 @@ SweepSummary sweep(const SweepOptions& opt) {
         }
       });
     }
+#ifdef CASCADE_MPI
+    // Rank 0's main thread serves the other ranks from the same queue as its own threads. It polls
+    // (with a short sleep) rather than blocking in MPI_Recv, which would spin on a core the
+    // threads need.
+    int active = ranks - 1;
+    try {
+      while (active > 0) {
+        int ready = 0;
+        MPI_Status st;
+        MPI_Iprobe(MPI_ANY_SOURCE, tag_result, MPI_COMM_WORLD, &ready, &st);
+        if (!ready) {
+          std::this_thread::sleep_for(std::chrono::microseconds(200));
+          continue;
+        }
+        int count = 0;
+        MPI_Get_count(&st, MPI_CHAR, &count);
+        std::string line(std::size_t(count), '\0');
+        MPI_Recv(line.data(), count, MPI_CHAR, st.MPI_SOURCE, tag_result, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        if (!line.empty() && line != abandoned_line) {
+          Record r;
+          line.pop_back();  // the newline
+          if (!parse_record(line, sw.collect.size(), r)) {
+            throw std::runtime_error(fmt::format("rank {} sent a result that cannot be read: {}", st.MPI_SOURCE, line));
+          }
+          if (!r.ok) ++failed;
+          journal.append(std::move(r));
+          const std::size_t n = ++finished;
+          const std::lock_guard lock(progress_mutex);
+          progress.update(n, failed.load());
+        }
+        long index = -1;
+        const bool stopped = [&] {
+          const std::lock_guard lock(progress_mutex);
+          return journal_error != nullptr;
+        }();
+        if (line != abandoned_line && !sweep_interrupted.load() && !stopped) {
+          if (const std::size_t k = next.fetch_add(1); k < todo.size()) index = todo[k]->index;
+        }
+        MPI_Send(&index, 1, MPI_LONG, st.MPI_SOURCE, tag_work, MPI_COMM_WORLD);
+        if (index < 0) --active;
+      }
+    } catch (const std::exception& e) {
+      std::cerr << "error: " << e.what() << "\n";
+      MPI_Abort(MPI_COMM_WORLD, 1);
+    }
+#endif
   }
   progress.done();
   if (journal_error) std::rethrow_exception(journal_error);
@@ -518,7 +635,8 @@ SweepSummary sweep(const SweepOptions& opt) {
   write_atomic(results, csv);
   sum.points = mine.size();
   sum.run_now = finished.load();
-  sum.workers = workers;
+  sum.workers = workers + std::size_t(ranks - 1);
+  sum.ranks = std::size_t(ranks);
   sum.wall_seconds = wall;
   sum.interrupted = sweep_interrupted.load() && sum.ok + sum.failed < mine.size();
   if (!opt.quiet) {
@@ -526,7 +644,10 @@ SweepSummary sweep(const SweepOptions& opt) {
                              "{} ok, {} failed; results in {}\n",
                              fs::path(opt.file).filename().string(), mine.size(),
                              shard.n > 1 ? fmt::format(" in shard {} of {}", shard.i, shard.n) : "", sum.run_now,
-                             workers == 1 ? "1 thread" : fmt::format("{} threads", workers), wall,
+                             ranks > 1 ? fmt::format("{} MPI ranks ({} thread{} on rank 0)", ranks, workers,
+                                                     workers == 1 ? "" : "s")
+                             : workers == 1 ? "1 thread" : fmt::format("{} threads", workers),
+                             wall,
                              mine.size() - todo.size(), sum.ok, sum.failed, results.string());
     if (sum.interrupted) {
       std::cout << fmt::format("interrupted: {} of {} points are done and journalled; to go on, run the "
@@ -545,6 +666,7 @@ SweepSummary sweep(const SweepOptions& opt) {
 
 int sweep_command(const SweepOptions& opt) {
   const SweepSummary s = sweep(opt);
+  if (s.mpi_worker) return 0;  // rank 0 reports
   if (s.interrupted) return 130;
   return s.failed > 0 ? 4 : 0;
 }
