@@ -11,6 +11,8 @@ int run_case(const std::string& file, const std::string& out_dir,
              const std::vector<std::string>& overrides, bool quiet);
 // Times the reference cases (`repeats` runs each) and, unless sweep_points is 0, a sweep of short
 // runs and the rate-capability sweep of that many points (the figure: 1000).
+// Calibrates the parameters a fit file names against its targets (tools/cascade/fit.cpp).
+int fit(const std::string& file);
 int bench(int repeats, const std::string& root, int sweep_points);
 struct SweepOptions {
   std::string file;      // the sweep file

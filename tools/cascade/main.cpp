@@ -62,6 +62,13 @@ int main(int argc, char** argv) {
                   "read and build every point from the case files (slower; a check of the default, "
                   "which reads the base case once per thread)");
 
+  auto* fit = app.add_subcommand(
+      "fit", "calibrate parameters against outputs of cases by bounded least squares (Ceres)");
+  std::string fit_file;
+  fit->add_option("FIT", fit_file, "fit file (YAML): parameters with bounds, targets, output")
+      ->required()
+      ->check(CLI::ExistingFile);
+
   CLI11_PARSE(app, argc, argv);
   try {
     if (show->parsed()) return cascade::cli::params_show(params_file, overrides);
@@ -70,6 +77,7 @@ int main(int argc, char** argv) {
       if (sweep_points < 0) sweep_points = repeats < 20 ? 10 * repeats : 1000;
       return cascade::cli::bench(repeats, root, sweep_points);
     }
+    if (fit->parsed()) return cascade::cli::fit(fit_file);
     if (sweep->parsed()) {
       sweep_opt.reuse_base = !reread;
       return cascade::cli::sweep_command(sweep_opt);

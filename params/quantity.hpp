@@ -1,0 +1,40 @@
+#pragma once
+// Named outputs of a run that validation cases, fits and sweeps compare or collect:
+//   discharge_capacity_mAh_g            the last discharge step's capacity
+//   discharge_capacity_mAh_g@5C         mean over the cycles of a rate test's "5C" block
+//   discharge_capacity_mAh_g@cycle_1    the discharge capacity of numbered cycle 1
+//   retention_pct@cycle_3000            discharge capacity of cycle 3000 over cycle 1's, in %
+//   energy_Wh_kg, mean_discharge_voltage_V
+//   membrane_resistance_ohm             L_membrane / (kappa eff) / area at the case's temperature
+//                                       (needs no run)
+#include <string>
+
+#include "params/error.hpp"
+
+namespace cascade {
+
+struct QuantitySpec {
+  enum class Kind {
+    discharge_capacity,
+    discharge_capacity_at_rate,
+    discharge_capacity_at_cycle,
+    retention_at_cycle,
+    energy,
+    mean_discharge_voltage,
+    membrane_resistance,
+  };
+  std::string name;  // as written
+  Kind kind = Kind::discharge_capacity;
+  std::string block;  // at_rate: the rate test's block label, e.g. "5C"
+  int cycle = 0;      // at_cycle
+  std::string unit() const;  // "mAh/g", "%", "Wh/kg", "V", "ohm"
+  bool needs_run() const { return kind != Kind::membrane_resistance; }
+};
+
+// Parses an output name; throws InputError at `where` (under `key`) listing the valid forms.
+QuantitySpec parse_quantity_name(const std::string& name, const Source& where, const std::string& key);
+
+// The valid forms, for messages.
+const char* quantity_forms();
+
+}  // namespace cascade
