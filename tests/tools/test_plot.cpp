@@ -1,0 +1,153 @@
+// tools/plot as a user runs it on what `cascade run` wrote: the pictures exist, are real PNG or
+// SVG files of some size, and a bad run directory fails with its name in the message.
+#include <doctest/doctest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string exe = CASCADE_EXE;
+const fs::path root = CASCADE_SOURCE_DIR;
+const fs::path plot = root / "tools/plot";
+const fs::path sample_validation = fs::path(CASCADE_TEST_DATA) / "tools/validation_sample.csv";
+const std::string small_mesh = " --set mesh.cathode=8 --set mesh.particle=5 --set mesh.membrane=4";
+
+// A fresh directory under the system temp dir, removed at scope exit.
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    static int count = 0;
+    path = fs::temp_directory_path() /
+           ("cascade_test_plot_" + std::to_string(::getpid()) + "_" + std::to_string(count++));
+    fs::remove_all(path);
+    fs::create_directories(path);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+};
+
+std::string quoted(const fs::path& p) {
+  return "'" + p.string() + "'";
+}
+
+std::string read(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+struct Result {
+  int status = -1;     // -1: killed by a signal
+  std::string output;  // stdout and stderr together
+};
+
+// Runs a command line through the shell, capturing its output in `dir`.
+Result shell(const std::string& cmd, const fs::path& dir) {
+  const fs::path out = dir / "command_output.txt";
+  const int raw = std::system((cmd + " >" + quoted(out) + " 2>&1").c_str());
+  Result r;
+  r.status = raw != -1 && WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+  r.output = read(out);
+  return r;
+}
+
+bool contains(const std::string& s, const std::string& part) {
+  return s.find(part) != std::string::npos;
+}
+
+// A picture tools/plot drew: a PNG (its 8-byte signature) or an SVG, of a few kB at least.
+void check_picture(const fs::path& p) {
+  CAPTURE(p.string());
+  REQUIRE(fs::exists(p));
+  CHECK(fs::file_size(p) > 5000);
+  const std::string head = read(p).substr(0, 400);
+  if (p.extension() == ".png") {
+    CHECK(head.substr(0, 8) == std::string("\x89PNG\r\n\x1a\n", 8));
+  } else {
+    CHECK(contains(head, "<svg"));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("plot: a rate test and an aging cell give every picture, with the validation marked") {
+  const TempDir tmp;
+  // two C-rates and the return to 0.1C, one cycle each, every row kept for the voltage curves
+  const fs::path rate = tmp.path / "lmo_rate_test";
+  Result r = shell("'" + exe + "' run " + quoted(root / "cases/examples/lmo_rate_test.yaml") +
+                       " -q -o " + quoted(rate) + small_mesh +
+                       " --set 'rate_test.rates=[0.5, 3]' --set rate_test.cycles_per_rate=1"
+                       " --set 'output.timeseries=every step'",
+                   tmp.path);
+  CAPTURE(r.output);
+  REQUIRE(r.status == 0);
+  // 120 cycles of a cell fading by every mechanism, fast-forwarded
+  const fs::path fade = tmp.path / "fade_cell";
+  r = shell("'" + exe + "' run " + quoted(fs::path(CASCADE_TEST_DATA) / "models/fade_cell.yaml") +
+                " -q -o " + quoted(fade) + " --set fast_forward.enabled=true",
+            tmp.path);
+  REQUIRE(r.status == 0);
+
+  const fs::path pictures = tmp.path / "pictures";
+  r = shell(quoted(plot) + " " + quoted(rate) + " " + quoted(fade) + " -o " + quoted(pictures) +
+                " --validation " + quoted(sample_validation),
+            tmp.path);
+  CAPTURE(r.output);
+  CHECK(r.status == 0);
+  for (const char* name : {"lmo_rate_test_voltage", "lmo_rate_test_rate", "lmo_rate_test_cycling",
+                           "lmo_rate_test_breakdown", "fade_cell_voltage", "fade_cell_cycling",
+                           "fade_cell_breakdown", "fade_cell_aging", "validation"}) {
+    check_picture(pictures / (std::string(name) + ".png"));
+  }
+  // a rate test does not age and a cycling run has no rate.csv: those are skipped, with a note
+  CHECK_FALSE(fs::exists(pictures / "lmo_rate_test_aging.png"));
+  CHECK_FALSE(fs::exists(pictures / "fade_cell_rate.png"));
+  CHECK(contains(r.output, "lmo_rate_test_aging skipped"));
+}
+
+TEST_CASE("plot: SVG on request, beside the results when no -o is given") {
+  const TempDir tmp;
+  const fs::path run = tmp.path / "one_discharge";
+  Result r = shell("'" + exe + "' run " + quoted(root / "cases/reference/lmo_constant_1c.yaml") +
+                       " -q -o " + quoted(run) + small_mesh,
+                   tmp.path);
+  REQUIRE(r.status == 0);
+  r = shell(quoted(plot) + " --format svg " + quoted(run), tmp.path);
+  CAPTURE(r.output);
+  CHECK(r.status == 0);
+  check_picture(run / "one_discharge_voltage.svg");
+  check_picture(run / "one_discharge_breakdown.svg");
+  CHECK_FALSE(fs::exists(run / "one_discharge_voltage.png"));
+  // one discharge has no numbered cycle: nothing to draw against cycles, said on stderr
+  CHECK_FALSE(fs::exists(run / "one_discharge_cycling.svg"));
+  CHECK(contains(r.output, "one_discharge_cycling skipped"));
+}
+
+TEST_CASE("plot: a directory that is missing or holds no results fails and names itself") {
+  const TempDir tmp;
+  const fs::path missing = tmp.path / "no_such_run";
+  Result r = shell(quoted(plot) + " " + quoted(missing), tmp.path);
+  CAPTURE(r.output);
+  CHECK(r.status != 0);
+  CHECK(contains(r.output, missing.string()));
+  CHECK(contains(r.output, "no such run directory"));
+
+  const fs::path empty = tmp.path / "empty_run";
+  fs::create_directories(empty);
+  r = shell(quoted(plot) + " " + quoted(empty), tmp.path);
+  CHECK(r.status != 0);
+  CHECK(contains(r.output, empty.string() + ": nothing to plot"));
+  CHECK(contains(r.output, "timeseries.csv"));
+}
