@@ -454,7 +454,7 @@ const std::string abandoned_line = "abandoned";
 
 // True when a launcher started this process as one of several ranks.
 bool launched_by_mpi() {
-  for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK", "SLURM_STEP_NUM_TASKS"}) {
+  for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK"}) {
     if (std::getenv(v) != nullptr) return true;
   }
   return false;
