@@ -128,6 +128,9 @@ struct CathodeParams {
   double alpha_a = 0.5, alpha_c = 0.5;
   double density = 0;            // kg/m3, active material
   double nominal_capacity = 0;   // C/kg (defines 1C)
+  // Share of the active material that never cycles (isolated or blocked particles): the model's
+  // active_fraction already excludes it, the mass that specific capacities are per includes it.
+  double inactive_fraction = 0;
 };
 
 struct MeshParams {
@@ -151,7 +154,9 @@ struct CellParams {
   MeshParams mesh;
 
   // kg/m2 of cathode active material
-  double active_mass() const { return cathode.active_fraction * cathode.thickness * cathode.density; }
+  double active_mass() const {
+    return cathode.active_fraction / (1.0 - cathode.inactive_fraction) * cathode.thickness * cathode.density;
+  }
   // A/m2 that is 1C: active mass times the nominal specific capacity, in one hour
   double one_c_current_density() const { return active_mass() * cathode.nominal_capacity / 3600.0; }
 };

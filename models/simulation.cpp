@@ -38,6 +38,9 @@ double Simulation::amount_si(const Amount& a) const {
   return 0;
 }
 
+// How close a particle surface may come to empty or full before a step ends there.
+constexpr double kSurfaceMargin = 1e-4;
+
 StepResult Simulation::run_step(const Step& step, int index,
                                 const std::function<void(const Row&)>& on_row) {
   StepResult res;
@@ -74,19 +77,15 @@ StepResult Simulation::run_step(const Step& step, int index,
     events.push_back({Event::Kind::charge_passed, per_area, y_[cell_.i_charge()]});
   }
   events.push_back({Event::Kind::foil_depleted, 0.0});
-  // Past the ends of its OCP's valid range the model knows nothing of the cathode: a step that
-  // drives a particle surface there ends, as at a cut-off (a hold charges when it sits above the
-  // present voltage).
+  // Past the ends of its OCP's valid range the model knows nothing of the cathode, and a particle
+  // surface cannot empty or fill completely: a step that drives a surface there ends, as at a
+  // cut-off (a hold charges when it sits above the present voltage).
   {
     const auto& k = cell_.params().cathode;
     int dir = step.direction;
     if (step.mode == Step::Mode::voltage) dir = step.voltage > y_[cell_.i_voltage()] ? -1 : 1;
-    if (dir > 0 && k.ocp_sto_max < 1.0 - 1e-12) {
-      events.push_back({Event::Kind::stoichiometry_above, k.ocp_sto_max});
-    }
-    if (dir < 0 && k.ocp_sto_min > 1e-12) {
-      events.push_back({Event::Kind::stoichiometry_below, k.ocp_sto_min});
-    }
+    if (dir > 0) events.push_back({Event::Kind::stoichiometry_above, std::min(k.ocp_sto_max, 1.0 - kSurfaceMargin)});
+    if (dir < 0) events.push_back({Event::Kind::stoichiometry_below, std::max(k.ocp_sto_min, kSurfaceMargin)});
   }
   cell_.set_control(c);
   cell_.set_events(events);
@@ -171,12 +170,16 @@ StepResult Simulation::run_step(const Step& step, int index,
           res.end_reason = fmt::format("{:.6g} mAh/cm2 passed", ev.value / 36000.0);
           break;
         case Event::Kind::stoichiometry_above:
-        case Event::Kind::stoichiometry_below:
-          res.end_reason = fmt::format(
-              "cathode surface stoichiometry reached {:.6g}, the end of the range where its OCP "
-              "is valid (cathode.ocp domain)",
-              ev.value);
+        case Event::Kind::stoichiometry_below: {
+          const bool edge = ev.value == kSurfaceMargin || ev.value == 1.0 - kSurfaceMargin;
+          res.end_reason =
+              edge ? fmt::format("the cathode particles' surface is {} (stoichiometry {:.6g})",
+                                 ev.kind == Event::Kind::stoichiometry_above ? "full" : "empty", ev.value)
+                   : fmt::format("cathode surface stoichiometry reached {:.6g}, the end of the range "
+                                 "where its OCP is valid (cathode.ocp domain)",
+                                 ev.value);
           break;
+        }
       }
       break;
     }

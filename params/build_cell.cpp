@@ -262,6 +262,9 @@ CellParams build_cell_params(const ParamSet& p) {
   k.porosity = p.quantity("cathode.porosity");
   k.density = p.quantity("cathode.density");
   cathode_geometry(p, k);
+  // the particles that never cycle leave the model; the mass keeps them (CellParams::active_mass)
+  k.inactive_fraction = p.quantity("cathode.inactive_fraction");
+  k.active_fraction *= 1.0 - k.inactive_fraction;
   k.transport_efficiency = p.given("cathode.transport_efficiency")
                                ? p.quantity("cathode.transport_efficiency")
                                : std::pow(k.porosity, p.quantity("cathode.bruggeman"));

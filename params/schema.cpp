@@ -309,6 +309,14 @@ Schema build_cascade_schema() {
                  "volume fraction of conductive carbon and binder; with it, active_fraction = 1 - "
                  "porosity - additive_fraction",
                  false));
+  {
+    KeySpec k = fraction("cathode.inactive_fraction",
+                         "share of the active material that never cycles (isolated or blocked "
+                         "particles); specific capacities stay per the whole active mass",
+                         false, "0");
+    k.max_open = true;
+    s.add(k);
+  }
   s.add(pos("cathode.molar_mass", dim::molar_mass,
             "molar mass of the fully lithiated active material (checks max_concentration = "
             "density / molar_mass)"));

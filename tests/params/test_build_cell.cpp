@@ -216,3 +216,12 @@ TEST_CASE("a film's conductivity from its composition") {
   bad.push_back("phases.Li2O.conductivity=~");
   CHECK_THROWS_WITH_AS(with(bad), doctest::Contains("phases.Li2O.conductivity"), InputError);
 }
+
+TEST_CASE("an inactive share of the active material leaves the model but not the mass") {
+  const auto all = with({});
+  const auto some = with({"cathode.inactive_fraction=0.1"});
+  CHECK(some.cathode.active_fraction == doctest::Approx(0.9 * all.cathode.active_fraction).scale(0));
+  CHECK(some.active_mass() == doctest::Approx(all.active_mass()).scale(0));  // mAh/g per the whole mass
+  CHECK(some.one_c_current_density() == doctest::Approx(all.one_c_current_density()).scale(0));
+  CHECK_THROWS_AS(with({"cathode.inactive_fraction=1"}), InputError);
+}

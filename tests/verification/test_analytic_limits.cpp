@@ -156,3 +156,15 @@ TEST_CASE("a step's temperature reaches the transport laws: membrane ohmic drop 
   CHECK(warm == doctest::Approx(20.0 * dx / kappa(298.15)).epsilon(1e-4).scale(0));
   CHECK(cold == doctest::Approx(20.0 * dx / kappa(263.15)).epsilon(1e-4).scale(0));
 }
+
+TEST_CASE("a slow discharge delivers the cycling share of the capacity when part of the material is inactive") {
+  // The deliverable capacity scales with 1 - inactive_fraction; per gram it is per the whole mass.
+  const auto capacity = [](const char* f) {
+    auto c = cascade::testing::load_case("cases/reference/lmo_constant_1c.yaml",
+                                         {std::string("cathode.inactive_fraction=") + f, "mesh.cathode=6",
+                                          "mesh.particle=5", "mesh.membrane=4"});
+    const auto tr = cascade::testing::run_case(c, {cascade::testing::step("Discharge at 0.5 A/m2 until 3.5 V")});
+    return tr.result.steps[0].charge / c.cell.active_mass();
+  };
+  CHECK(capacity("0.2") == doctest::Approx(0.8 * capacity("0")).epsilon(2e-3).scale(0));
+}

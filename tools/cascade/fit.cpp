@@ -275,7 +275,8 @@ struct Cost {
     std::vector<double> v;
     try {
       v = ev->values(xs);
-    } catch (const std::exception&) {
+    } catch (const std::exception& e) {
+      std::cerr << "  (a trial point failed: " << e.what() << ")\n";
       return false;  // Ceres shrinks the step
     }
     for (std::size_t i = 0; i < spec->targets.size(); ++i) {
@@ -344,6 +345,7 @@ int fit(const std::string& file) {
   options.linear_solver_type = ceres::DENSE_QR;
   options.max_num_iterations = spec.max_iterations;
   options.minimizer_progress_to_stdout = false;
+  options.logging_type = ceres::SILENT;
   options.function_tolerance = 1e-8;
   options.parameter_tolerance = 1e-6;
   Progress progress;
@@ -379,7 +381,8 @@ int fit(const std::string& file) {
     const double half = 1.96 * std::sqrt(std::max(cov(static_cast<int>(i), static_cast<int>(i)), 0.0));
     const double lo = p.from_x(x[i] - half), hi = p.from_x(x[i] + half);
     const bool at_bound = std::abs(x[i] - p.to_x(p.lo)) < 1e-9 || std::abs(x[i] - p.to_x(p.hi)) < 1e-9;
-    const std::string unit = si_unit(p.spec->dim);
+    std::string unit = si_unit(p.spec->dim);
+    if (unit == "1") unit.clear();
     std::cout << fmt::format("{:<43} {:<17.6g} [{:.4g}, {:.4g}] {}{}\n", p.key, v, lo, hi, unit,
                              at_bound ? "  (at a bound)" : "");
     flat[p.key] = unit.empty() ? fmt::format("{:.6g}", v) : fmt::format("{:.6g} {}", v, unit);

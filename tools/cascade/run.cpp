@@ -221,7 +221,7 @@ std::string derived_parameters_text(const ParamSet& p) {
   // keys the set left to the builder (one line per key over the whole listing)
   if (!p.has("cathode.active_fraction")) {
     rows.emplace_back("cathode.active_fraction",
-                      fmt::format("{:.6g}   [1 - porosity - additive_fraction]", c.cathode.active_fraction));
+                      fmt::format("{:.6g}   [1 - porosity - additive_fraction, times 1 - inactive_fraction]", c.cathode.active_fraction));
   }
   if (!p.has("cathode.thickness")) {
     rows.emplace_back("cathode.thickness",
