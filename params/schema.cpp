@@ -119,6 +119,9 @@ Schema build_cascade_schema() {
   s.add(other("name", KeyKind::string, "case name (output folder name)"));
   s.add(other("description", KeyKind::string, "what the case is for"));
   s.add(other("source", KeyKind::string, "where the parameter set comes from"));
+  s.add(other("expected", KeyKind::list,
+              "figures the case is validated against (cascade validate): [{quantity, value, "
+              "tolerance, source, fitted}]"));
   s.add(other("experiment", KeyKind::list,
               "protocol: sentences ('Discharge at 1C until 2.5 V') and blocks {repeat: N, steps: "
               "[...], label: activation}"));

@@ -7,8 +7,12 @@
 namespace cascade::cli {
 
 int params_show(const std::string& file, const std::vector<std::string>& overrides);
+struct RunOutcome;  // tools/cascade/quantities.hpp
 int run_case(const std::string& file, const std::string& out_dir,
-             const std::vector<std::string>& overrides, bool quiet);
+             const std::vector<std::string>& overrides, bool quiet, RunOutcome* outcome = nullptr);
+// Runs the cases (files or folders of them) that carry `expected:` figures, prints the comparison
+// and writes validation.csv; 0 only when every expected figure is within its tolerance.
+int validate(const std::vector<std::string>& paths, const std::string& out_dir, int jobs, bool plots);
 // Times the reference cases (`repeats` runs each) and, unless sweep_points is 0, a sweep of short
 // runs and the rate-capability sweep of that many points (the figure: 1000).
 // Calibrates the parameters a fit file names against its targets (tools/cascade/fit.cpp).

@@ -69,6 +69,18 @@ int main(int argc, char** argv) {
       ->required()
       ->check(CLI::ExistingFile);
 
+  auto* validate = app.add_subcommand(
+      "validate", "run the cases with expected: figures and compare them with what was reported");
+  std::vector<std::string> validate_paths;
+  std::string validate_out;
+  int validate_jobs = 0;
+  bool validate_plots = false;
+  validate->add_option("PATH", validate_paths, "case files or folders (default cases/paper)");
+  validate->add_option("-o,--output", validate_out, "output directory (default out/validation)");
+  validate->add_option("-j,--jobs", validate_jobs, "cases run at once (default: all cores)")
+      ->check(CLI::NonNegativeNumber);
+  validate->add_flag("--plots", validate_plots, "draw the pictures with tools/plot");
+
   CLI11_PARSE(app, argc, argv);
   try {
     if (show->parsed()) return cascade::cli::params_show(params_file, overrides);
@@ -78,6 +90,9 @@ int main(int argc, char** argv) {
       return cascade::cli::bench(repeats, root, sweep_points);
     }
     if (fit->parsed()) return cascade::cli::fit(fit_file);
+    if (validate->parsed()) {
+      return cascade::cli::validate(validate_paths, validate_out, validate_jobs, validate_plots);
+    }
     if (sweep->parsed()) {
       sweep_opt.reuse_base = !reread;
       return cascade::cli::sweep_command(sweep_opt);

@@ -9,4 +9,10 @@ namespace cascade::cli {
 // cycle after the run stopped). `res` is not read for quantities that need no run.
 double quantity_value(const QuantitySpec& q, const CellParams& cell, const RunResult& res);
 
+// What a run leaves for its caller besides its files.
+struct RunOutcome {
+  CellParams cell;
+  RunResult result;
+};
+
 }  // namespace cascade::cli

@@ -26,6 +26,7 @@
 #include "params/param_set.hpp"
 #include "params/protocol.hpp"
 #include "tools/cascade/commands.hpp"
+#include "tools/cascade/quantities.hpp"
 
 namespace cascade::cli {
 
@@ -275,7 +276,7 @@ int params_show(const std::string& file, const std::vector<std::string>& overrid
 }
 
 int run_case(const std::string& file, const std::string& out_dir_arg,
-             const std::vector<std::string>& overrides, bool quiet) {
+             const std::vector<std::string>& overrides, bool quiet, RunOutcome* outcome) {
   // Ctrl-C from here on ends the run cleanly (set before the case is read, so that a signal
   // arriving while a long experiment is being unrolled is not lost).
   interrupted.store(false);
@@ -464,6 +465,10 @@ int run_case(const std::string& file, const std::string& out_dir_arg,
                              "results in {}\n",
                              name, st.steps, st.residual_evals, st.jacobian_evals,
                              res.wall_seconds * 1e3, out_dir.string());
+  }
+  if (outcome) {
+    outcome->cell = cell;
+    outcome->result = res;
   }
   return res.stop_reason == "interrupted" ? 130 : 0;
 }
