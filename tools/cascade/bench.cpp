@@ -128,6 +128,53 @@ void bench_rate_sweep(const std::string& root, int points, const Scratch& tmp) {
 }
 }  // namespace
 
+// The study's longest test: the glass LFP cell at 1C for 3000 cycles (cases/paper), with
+// fast-forward and with every cycle simulated, and how far apart their retentions are. A quick
+// bench (-n below 20) stops both at 100 cycles.
+void bench_cycling(const std::string& root, bool quick) {
+  const ParamSet p = ParamSet::load(std::filesystem::path(root) / "cases/paper/lfp_gz62_cycling.yaml");
+  const CellParams cell = build_cell_params(p);
+  SolverSettings ff = build_solver_settings(p);
+  SolverSettings full = ff;
+  ff.fast_forward = true;
+  full.fast_forward = false;
+  const auto steps = case_protocol(p);
+  StopWhen stop = parse_stop_when(p);
+  const int n = quick ? 100 : 3000;
+  stop.cycles = n;
+  const auto timed = [&](const SolverSettings& s) {
+    Simulation sim(cell, s);
+    const auto t0 = std::chrono::steady_clock::now();
+    RunResult r = sim.run(steps, nullptr, stop);
+    return std::pair{std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), r};
+  };
+  std::vector<double> ff_wall;
+  RunResult ff_res;
+  for (int k = 0; k < (quick ? 1 : 3); ++k) {
+    auto [w, r] = timed(ff);
+    ff_wall.push_back(w);
+    ff_res = r;
+  }
+  const auto [full_wall, full_res] = timed(full);
+  double worst = 0;
+  for (const auto& c : ff_res.cycles) {
+    if (c.cycle <= 0) continue;
+    for (const auto& f : full_res.cycles) {
+      if (f.cycle == c.cycle && f.activation_cycle == 0) worst = std::max(worst, std::abs(c.retention - f.retention));
+    }
+  }
+  const std::string what = fmt::format("lfp_gz62 1C cycling, {} cycles", n);
+  std::cout << fmt::format("{} with fast-forward (one core): {:.3f} s ({} cycles simulated)\n", what,
+                           median(ff_wall), ff_res.cycles.size());
+  std::cout << fmt::format("{}, every cycle simulated (one core): {:.2f} s ({:.1f} ms a cycle)\n", what,
+                           full_wall, full_wall / n * 1e3);
+  std::cout << fmt::format("{}, fast-forward vs full, worst retention difference: {:.3f} percentage points\n",
+                           what, worst * 100);
+  std::cout << fmt::format("{}, retention at the end: {:.2f} % full, {:.2f} % fast-forward (goals: full under 10 s, "
+                           "fast-forward under 0.5 s)\n",
+                           what, full_res.cycles.back().retention * 100, ff_res.cycles.back().retention * 100);
+}
+
 int bench(int repeats, const std::string& root, int sweep_points) {
   struct Case {
     std::string label, file;
@@ -164,6 +211,7 @@ int bench(int repeats, const std::string& root, int sweep_points) {
     std::cout << fmt::format("{} steps: {} \n{} residual evaluations: {}\n{} jacobian evaluations: {}\n",
                              c.label, s.steps, c.label, s.residual_evals, c.label, s.jacobian_evals);
   }
+  bench_cycling(root, repeats < 20);
   if (sweep_points > 0) {
     const Scratch tmp;
     bench_sweep_overhead(root, sweep_points >= 1000 ? 10 : 5, tmp);
