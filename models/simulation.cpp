@@ -344,7 +344,7 @@ RunResult Simulation::run(const std::vector<Step>& steps, const std::function<vo
       ff_ready_ = true;
     }
     result.cycles.push_back(open);
-    if (on_cycle) on_cycle(open);
+    // on_cycle hears of it once fast-forward has decided how many cycles follow it unsimulated
     if (open.cycle > 0 && stop.capacity_below > 0 && open.retention < stop.capacity_below) {
       result.stop_reason = fmt::format("capacity fell below {:g} % of the first cycle's in cycle {}",
                                        stop.capacity_below * 100, open.cycle);
@@ -358,7 +358,10 @@ RunResult Simulation::run(const std::vector<Step>& steps, const std::function<vo
   };
   for (std::size_t k = 0; k < steps.size(); ++k) {
     if (is_open && (steps[k].cycle != open.cycle || steps[k].activation_cycle != open.activation_cycle)) {
-      if (close()) break;
+      if (close()) {
+        if (on_cycle) on_cycle(result.cycles.back());
+        break;
+      }
       const CycleResult& done = result.cycles.back();
       if (settings_.fast_forward && ff_ready_ && done.cycle > 0 && first_discharge > 0) {
         // The capacity slope per cycle between the last two full cycles.
@@ -388,6 +391,7 @@ RunResult Simulation::run(const std::vector<Step>& steps, const std::function<vo
         }
         last_jump = jump;
       }
+      if (on_cycle) on_cycle(result.cycles.back());
       cycle_start = snapshot();
       y_cycle_start = y_;
       if (k >= steps.size()) break;
@@ -415,7 +419,9 @@ RunResult Simulation::run(const std::vector<Step>& steps, const std::function<vo
       break;
     }
   }
+  const std::size_t before = result.cycles.size();
   close();
+  if (on_cycle && result.cycles.size() > before) on_cycle(result.cycles.back());
   result.stats = integrator_.stats();
   result.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

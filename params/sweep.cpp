@@ -29,10 +29,6 @@ std::uint64_t fnv1a(const std::string& text) {
 
 namespace {
 
-const char* const collect_forms =
-    "discharge_capacity_mAh_g, discharge_capacity_mAh_g@<rate>C (e.g. @5C, @0.1C: the mean over "
-    "that rate's cycles in a rate test), retention_pct@cycle_<n>, energy_Wh_kg, "
-    "mean_discharge_voltage_V";
 
 // One factor of the product: a single grid key, the zip block, or the samples block. Every key
 // of a factor has the same number of values.
@@ -121,10 +117,10 @@ class SweepReader {
     }
     if (const YAML::Node c = root["collect"]; !c) {
       diags_.add(node_source(root, file_), "collect",
-                 fmt::format("missing key 'collect': a list of outputs, from {}", collect_forms));
+                 fmt::format("missing key 'collect': a list of outputs, from {}", quantity_forms()));
     } else if (!c.IsSequence() || c.size() == 0) {
       diags_.add(node_source(c, file_), "collect",
-                 fmt::format("expected a list of outputs, from {}", collect_forms));
+                 fmt::format("expected a list of outputs, from {}", quantity_forms()));
     } else {
       std::set<std::string> seen;
       for (const auto& n : c) {
@@ -378,40 +374,7 @@ class SweepReader {
 }  // namespace
 
 CollectSpec parse_collect(const std::string& name, const Source& where) {
-  CollectSpec c;
-  c.name = name;
-  using K = CollectSpec::Kind;
-  if (name == "discharge_capacity_mAh_g") return c;
-  if (name == "energy_Wh_kg") {
-    c.kind = K::energy;
-    return c;
-  }
-  if (name == "mean_discharge_voltage_V") {
-    c.kind = K::mean_discharge_voltage;
-    return c;
-  }
-  static const std::regex at_rate(R"(^discharge_capacity_mAh_g@([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)C$)");
-  static const std::regex at_cycle(R"(^retention_pct@cycle_([0-9]+)$)");
-  std::smatch m;
-  if (std::regex_match(name, m, at_rate)) {
-    const double rate = std::stod(m[1].str());
-    if (rate > 0) {
-      c.kind = K::discharge_capacity_at_rate;
-      c.block = fmt::format("{:g}C", rate);  // as rate_test_steps labels its blocks
-      return c;
-    }
-  } else if (std::regex_match(name, m, at_cycle)) {
-    c.kind = K::retention_at_cycle;
-    c.cycle = std::stoi(m[1].str());
-    if (c.cycle >= 1) return c;
-  }
-  const std::string stem = name.substr(0, name.find('@'));
-  const std::string near = nearest(stem, {"discharge_capacity_mAh_g", "retention_pct", "energy_Wh_kg",
-                                          "mean_discharge_voltage_V"});
-  throw InputError(where, "collect",
-                   fmt::format("'{}' is not an output a sweep can collect{}; valid: {}", name,
-                               near.empty() || near == stem ? "" : fmt::format(" (did you mean '{}'?)", near),
-                               collect_forms));
+  return parse_quantity_name(name, where, "collect");
 }
 
 Sweep load_sweep(const fs::path& file) {

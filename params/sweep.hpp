@@ -20,23 +20,12 @@
 #include <vector>
 
 #include "params/error.hpp"
+#include "params/quantity.hpp"
 
 namespace cascade {
 
-// One output a sweep collects from each point's run.
-struct CollectSpec {
-  enum class Kind {
-    discharge_capacity,          // discharge_capacity_mAh_g: the last discharge step
-    discharge_capacity_at_rate,  // discharge_capacity_mAh_g@<rate>C: mean over that rate's cycles
-    retention_at_cycle,          // retention_pct@cycle_<n>
-    energy,                      // energy_Wh_kg: all discharge energy per active mass
-    mean_discharge_voltage,      // mean_discharge_voltage_V: discharge energy / discharge charge
-  };
-  std::string name;  // as written, also the results.csv column
-  Kind kind = Kind::discharge_capacity;
-  std::string block;  // at_rate: the rate test's block label, e.g. "5C", "0.1C"
-  int cycle = 0;      // retention_at_cycle
-};
+// One output a sweep collects from each point's run: a named output (params/quantity.hpp).
+using CollectSpec = QuantitySpec;
 
 // Parses a collect name; throws InputError at `where` listing the valid forms.
 CollectSpec parse_collect(const std::string& name, const Source& where);

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "support/cli_runner.hpp"
+
 namespace fs = std::filesystem;
 
 namespace {
@@ -22,31 +24,15 @@ const fs::path sample_validation = fs::path(CASCADE_TEST_DATA) / "tools/validati
 const std::string small_mesh = " --set mesh.cathode=8 --set mesh.particle=5 --set mesh.membrane=4";
 
 // A fresh directory under the system temp dir, removed at scope exit.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static int count = 0;
-    path = fs::temp_directory_path() /
-           ("cascade_test_plot_" + std::to_string(::getpid()) + "_" + std::to_string(count++));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
+struct TempDir : cascade::testing::ScratchDir {
+  TempDir() : ScratchDir("plot") {}
 };
 
 std::string quoted(const fs::path& p) {
   return "'" + p.string() + "'";
 }
 
-std::string read(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string read(const fs::path& p) { return cascade::testing::slurp(p); }
 
 struct Result {
   int status = -1;     // -1: killed by a signal

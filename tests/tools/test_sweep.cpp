@@ -19,6 +19,8 @@
 
 #include "params/sweep.hpp"
 
+#include "support/cli_runner.hpp"
+
 namespace fs = std::filesystem;
 using cascade::InputError;
 
@@ -27,27 +29,12 @@ namespace {
 const std::string exe = CASCADE_EXE;
 const fs::path data = fs::path(CASCADE_TEST_DATA) / "tools";
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static int count = 0;
-    path = fs::temp_directory_path() /
-           ("cascade_test_sweep_" + std::to_string(::getpid()) + "_" + std::to_string(count++));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
+// A fresh directory under the system temp dir, removed at scope exit.
+struct TempDir : cascade::testing::ScratchDir {
+  TempDir() : ScratchDir("sweep") {}
 };
 
-std::string read(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string read(const fs::path& p) { return cascade::testing::slurp(p); }
 
 void write(const fs::path& p, const std::string& text) {
   std::ofstream out(p);
@@ -215,8 +202,8 @@ TEST_CASE("sweep: errors name the file, line and key") {
                        InputError);
   CHECK_THROWS_WITH_AS(parse("base: sweep_base.yaml\nvary: {cathode.porosity: [0.3]}\n"
                              "collect: [energy_Wh_kg, capacity@5C]\n"),
-                       Contains("sweep.yaml:3:25: error: [collect] 'capacity@5C' is not an output a sweep can "
-                                "collect; valid: discharge_capacity_mAh_g, discharge_capacity_mAh_g@<rate>C"),
+                       Contains("sweep.yaml:3:25: error: [collect] 'capacity@5C' is not a known output; valid: "
+                                "discharge_capacity_mAh_g, discharge_capacity_mAh_g@<rate>C"),
                        InputError);
   CHECK_THROWS_WITH_AS(parse("base: sweep_base.yaml\nvary: {cathode.porosity: [0.3]}\n"
                              "collect: [retention_pct@cycle_0]\n"),

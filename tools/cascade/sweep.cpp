@@ -32,6 +32,7 @@
 #include "params/protocol.hpp"
 #include "params/sweep.hpp"
 #include "tools/cascade/commands.hpp"
+#include "tools/cascade/quantities.hpp"
 
 namespace cascade::cli {
 
@@ -87,43 +88,8 @@ std::string number(double v) { return std::isfinite(v) ? fmt::format("{:.10g}", 
 // The collected outputs of one run, in the sweep's collect order ("" when the run never reached
 // what an output asks for, e.g. a retention at a cycle after the run stopped).
 std::vector<std::string> collect_outputs(const Sweep& sweep, const CellParams& cell, const RunResult& res) {
-  const double mass = cell.active_mass();             // kg/m2
-  const double to_mAh_g = 1.0 / (3.6 * mass * 1000);  // C/m2 -> mAh/g
-  const double nan = std::nan("");
-  double last_discharge = nan, charge = 0, energy = 0;
-  for (const auto& s : res.steps) {
-    if (s.skipped || !(s.charge > 0)) continue;
-    last_discharge = s.charge * to_mAh_g;
-    charge += s.charge;
-    energy += s.energy;
-  }
   std::vector<std::string> out;
-  for (const auto& c : sweep.collect) {
-    using K = CollectSpec::Kind;
-    double v = nan;
-    switch (c.kind) {
-      case K::discharge_capacity: v = last_discharge; break;
-      case K::energy: v = charge > 0 ? energy / mass / 3600.0 : nan; break;
-      case K::mean_discharge_voltage: v = charge > 0 ? energy / charge : nan; break;
-      case K::discharge_capacity_at_rate: {
-        double sum = 0;
-        int n = 0;
-        for (const auto& cy : res.cycles) {
-          if (cy.block != c.block) continue;
-          sum += cy.discharge_charge * to_mAh_g;
-          ++n;
-        }
-        if (n > 0) v = sum / n;
-        break;
-      }
-      case K::retention_at_cycle:
-        for (const auto& cy : res.cycles) {
-          if (cy.cycle == c.cycle) v = cy.retention * 100.0;
-        }
-        break;
-    }
-    out.push_back(number(v));
-  }
+  for (const auto& c : sweep.collect) out.push_back(number(quantity_value(c, cell, res)));
   return out;
 }
 
