@@ -437,6 +437,15 @@ void Cell::roots(double, const double* y, const double*, double* g) {
         g[k] = ev.value - hi;
         break;
       }
+      case Event::Kind::salt_depleted: {
+        // every node, and the foil surface (the half cell of eq. A1: c0 = c_0 + (1 - t+) h i / (F D))
+        const double c = y[i_c_e(0)];
+        const double D = eff_[0] * diff_->eval(c).v;
+        double lo = c + (1.0 - tplus_->eval(c).v) * 0.5 * dx_[0] * y[i_i_e0()] / (faraday * D);
+        for (int e = 0; e < nm_ + nc_; ++e) lo = std::min(lo, y[i_c_e(e)]);
+        g[k] = lo - ev.value;
+        break;
+      }
       case Event::Kind::stoichiometry_below: {
         double lo = 1;
         for (int j = 0; j < nc_; ++j) lo = std::min(lo, surface_stoichiometry(j, y));

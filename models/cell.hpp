@@ -32,7 +32,8 @@ struct Event {
     foil_depleted,
     charge_passed,
     stoichiometry_above,  // some particle surface rises to `value` (the OCP's valid range ends)
-    stoichiometry_below   // some particle surface falls to `value`
+    stoichiometry_below,  // some particle surface falls to `value`
+    salt_depleted         // the salt somewhere in the electrolyte falls to `value` (mol/m3)
   } kind;
   double value = 0;   // V, A/m2 (magnitude), m of foil left, C/m2 passed since `start`, or c_s/c_max
   double start = 0;   // charge_passed: Q at the start of the step, C/m2

@@ -40,6 +40,8 @@ double Simulation::amount_si(const Amount& a) const {
 
 // How close a particle surface may come to empty or full before a step ends there.
 constexpr double kSurfaceMargin = 1e-4;
+// The salt level, as a share of the initial, at which a step ends for want of salt.
+constexpr double kSaltFloor = 1e-3;
 
 StepResult Simulation::run_step(const Step& step, int index,
                                 const std::function<void(const Row&)>& on_row) {
@@ -77,6 +79,9 @@ StepResult Simulation::run_step(const Step& step, int index,
     events.push_back({Event::Kind::charge_passed, per_area, y_[cell_.i_charge()]});
   }
   events.push_back({Event::Kind::foil_depleted, 0.0});
+  // Above the electrolyte's limiting current the salt runs out somewhere and the voltage would
+  // collapse: the step ends there, as a cycler's cut-off would end it.
+  events.push_back({Event::Kind::salt_depleted, kSaltFloor * cell_.params().electrolyte.c0});
   // Past the ends of its OCP's valid range the model knows nothing of the cathode, and a particle
   // surface cannot empty or fill completely: a step that drives a surface there ends, as at a
   // cut-off (a hold charges when it sits above the present voltage).
@@ -102,9 +107,19 @@ StepResult Simulation::run_step(const Step& step, int index,
   std::copy(integrator_.y(), integrator_.y() + cell_.size(), y_.begin());
   std::copy(integrator_.yp(), integrator_.yp() + cell_.size(), yp_.begin());
 
-  // Already past a limit? Skip, as a cycler would.
+  // Already past a limit? Skip, as a cycler would. Salt still short from the step before is not
+  // a reason to skip (a reversed current replenishes it), only a reason not to watch for it.
   std::vector<double> g(events.size());
   cell_.roots(t_, y_.data(), yp_.data(), g.data());
+  for (std::size_t k = 0; k < g.size(); ++k) {
+    if (events[k].kind == Event::Kind::salt_depleted && g[k] <= 0.0) {
+      events.erase(events.begin() + static_cast<long>(k));
+      cell_.set_events(events);
+      g.resize(events.size());
+      cell_.roots(t_, y_.data(), yp_.data(), g.data());
+      break;
+    }
+  }
   for (std::size_t k = 0; k < g.size(); ++k) {
     if (g[k] <= 0.0) {
       res.skipped = true;
@@ -112,6 +127,8 @@ StepResult Simulation::run_step(const Step& step, int index,
       res.end_reason = fmt::format("skipped: the cell is already past this step's limit ({})",
                                    events[k].kind == Event::Kind::foil_depleted
                                        ? "the Li foil is used up"
+                                   : events[k].kind == Event::Kind::salt_depleted
+                                       ? "the electrolyte is out of salt"
                                    : events[k].kind == Event::Kind::stoichiometry_above ||
                                            events[k].kind == Event::Kind::stoichiometry_below
                                        ? "the cathode is at the end of its OCP's valid range"
@@ -168,6 +185,12 @@ StepResult Simulation::run_step(const Step& step, int index,
           break;
         case Event::Kind::charge_passed:
           res.end_reason = fmt::format("{:.6g} mAh/cm2 passed", ev.value / 36000.0);
+          break;
+        case Event::Kind::salt_depleted:
+          res.end_reason = fmt::format(
+              "the electrolyte ran out of salt ({:.3g} mol/m3 somewhere): the current is above its "
+              "limiting current",
+              ev.value);
           break;
         case Event::Kind::stoichiometry_above:
         case Event::Kind::stoichiometry_below: {

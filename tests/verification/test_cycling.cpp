@@ -166,3 +166,20 @@ TEST_CASE("each cycle reports the slow states: films and the Li left in the foil
   const double net = res.cycles[0].discharge_charge - res.cycles[0].charge_charge;
   CHECK(res.cycles[0].li_inventory == doctest::Approx(foil0 - net).epsilon(1e-9).scale(0));
 }
+
+TEST_CASE("above the limiting current the step ends when the salt runs out, and the next step runs") {
+  // A salt diffusivity 100 times too small: a charge empties the salt at the foil surface (the
+  // discharge before it ends on its voltage cut-off, as the diffusion potential collapses first).
+  auto c = load_case("cases/reference/lmo_constant_1c.yaml",
+                     {"electrolyte.diffusivity=7.5e-13 m2/s", "mesh.membrane=4", "mesh.cathode=8", "mesh.particle=5"});
+  Simulation sim(c.cell, c.settings);
+  const auto res = sim.run({step("Discharge at 70 A/m2 until 3.5 V"), step("Charge at 2 A/m2 for 30 minutes"),
+                            step("Discharge at 70 A/m2 until 3.5 V")},
+                           nullptr);
+  REQUIRE(res.steps.size() == 3);
+  CHECK(res.steps[0].end_reason == "3.5 V reached");
+  CHECK(res.steps[1].end_reason.find("ran out of salt") != std::string::npos);
+  CHECK(res.steps[1].t_end - res.steps[1].t_start < 1800);
+  CHECK_FALSE(res.steps[2].skipped);  // the salt left short does not block the next step
+  CHECK(res.steps[2].charge > 0);
+}
