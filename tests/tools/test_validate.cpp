@@ -3,6 +3,8 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
+#include <sstream>
+
 #include "support/cli_runner.hpp"
 
 using namespace cascade::testing;
@@ -48,4 +50,29 @@ TEST_CASE("validate: a bad expected block names the case file, the entry and wha
   CHECK(r.output.find("not a known output") != std::string::npos);
   CHECK(r.output.find("expected a number in Wh/kg") != std::string::npos);
   CHECK(r.output.find("unknown key 'weight'") != std::string::npos);
+}
+
+TEST_CASE("validate cases/paper: every case runs, the shipped fits still reproduce their targets") {
+  // A change to the model that moves a calibrated figure out of its tolerance means the fits in
+  // cases/fit must be rerun; predictions are reported whatever they give.
+  const ScratchDir out("paper");
+  const auto r = run_cascade(fmt::format("validate '{}' -o '{}'", (fs::path(CASCADE_SOURCE_DIR) / "cases/paper").string(),
+                                         out.path.string()));
+  INFO(r.output);
+  REQUIRE((r.status == 0 || r.status == 1));
+  std::istringstream csv(slurp(out.path / "validation.csv"));
+  std::string line;
+  std::getline(csv, line);
+  int rows = 0, fitted = 0;
+  while (std::getline(csv, line)) {
+    ++rows;
+    CHECK(line.find(",nan,") == std::string::npos);  // every case ran and reached its figure
+    if (line.find("(fitted)") != std::string::npos) {
+      ++fitted;
+      CHECK(line.find(",true,") != std::string::npos);
+    }
+  }
+  CHECK(rows >= 11);
+  CHECK(fitted >= 7);
+  CHECK(r.output.find("FAIL: ") == std::string::npos);  // no case failed to run
 }
