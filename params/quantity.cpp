@@ -12,6 +12,24 @@ const char* quantity_forms() {
          "mean_discharge_voltage_V, membrane_resistance_ohm";
 }
 
+double number_in_unit(const std::string& text, const std::string& unit, const Source& where,
+                      const std::string& key, bool* percent) {
+  try {
+    std::size_t used = 0;
+    const double v = std::stod(text, &used);
+    std::string rest = text.substr(used);
+    rest.erase(0, rest.find_first_not_of(' '));
+    if (percent && rest == "%" && unit != "%") {
+      *percent = true;
+      return v;
+    }
+    if (rest.empty() || rest == unit) return v;
+  } catch (const std::exception&) {
+  }
+  throw InputError(where, key,
+                   fmt::format("'{}': expected a number in {}{}", text, unit, percent ? " or a percentage" : ""));
+}
+
 std::string QuantitySpec::unit() const {
   switch (kind) {
     case Kind::retention_at_cycle: return "%";

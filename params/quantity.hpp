@@ -34,6 +34,12 @@ struct QuantitySpec {
 // Parses an output name; throws InputError at `where` (under `key`) listing the valid forms.
 QuantitySpec parse_quantity_name(const std::string& name, const Source& where, const std::string& key);
 
+// A figure written in a quantity's unit: a bare number or the number followed by `unit`
+// ("83.6 mAh/g"); with `percent`, also "5 %" (then *percent is set and the number returned as is).
+// Throws InputError at `where` (under `key`) otherwise.
+double number_in_unit(const std::string& text, const std::string& unit, const Source& where,
+                      const std::string& key, bool* percent = nullptr);
+
 // The valid forms, for messages.
 const char* quantity_forms();
 

@@ -77,20 +77,16 @@ void check_keys(const YAML::Node& map, const std::vector<std::string>& allowed, 
   }
 }
 
-// A target value in its quantity's unit: a bare number, or a number followed by that unit.
+// A target value in its quantity's unit (params/quantity.hpp), a problem added to `d`.
 bool read_in_unit(const YAML::Node& n, const std::string& unit, const std::string& where,
                   const std::string& file, DiagnosticList& d, double& out) {
-  const std::string text = n.IsScalar() ? n.Scalar() : "";
   try {
-    std::size_t used = 0;
-    out = std::stod(text, &used);
-    std::string rest = text.substr(used);
-    rest.erase(0, rest.find_first_not_of(' '));
-    if (rest.empty() || rest == unit) return true;
-  } catch (const std::exception&) {
+    out = number_in_unit(n.IsScalar() ? n.Scalar() : "", unit, node_source(n, file), where);
+    return true;
+  } catch (const InputError& e) {
+    for (const auto& x : e.diagnostics()) d.add(x.where, x.key, x.message);
+    return false;
   }
-  d.add(node_source(n, file), where, fmt::format("'{}': expected a number in {}", text, unit));
-  return false;
 }
 
 FitSpec load_fit(const fs::path& file) {

@@ -51,21 +51,7 @@ struct CaseCheck {
 
 double number_in(const YAML::Node& n, const std::string& unit, const Source& where, const std::string& key,
                  bool* percent = nullptr) {
-  const std::string text = n.IsScalar() ? n.Scalar() : "";
-  try {
-    std::size_t used = 0;
-    const double v = std::stod(text, &used);
-    std::string rest = text.substr(used);
-    rest.erase(0, rest.find_first_not_of(' '));
-    if (percent && rest == "%" && unit != "%") {
-      *percent = true;
-      return v;
-    }
-    if (rest.empty() || rest == unit) return v;
-  } catch (const std::exception&) {
-  }
-  throw InputError(where, key,
-                   fmt::format("'{}': expected a number in {}{}", text, unit, percent ? " or a percentage" : ""));
+  return number_in_unit(n.IsScalar() ? n.Scalar() : "", unit, where, key, percent);
 }
 
 std::vector<Expected> read_expected(const ParamSet& p) {
