@@ -137,3 +137,48 @@ TEST_CASE("plot: a directory that is missing or holds no results fails and names
   CHECK(contains(r.output, empty.string() + ": nothing to plot"));
   CHECK(contains(r.output, "timeseries.csv"));
 }
+
+// Impedance, Li|Li and conductivity runs hold none of a cathode run's files: small hand-written
+// outputs (tests/data/tools/plot/<run>/) stand for what `cascade run` writes for them.
+TEST_CASE("plot: impedance, Li|Li cycling, Bruce-Vincent and conductivity runs each get theirs") {
+  const TempDir tmp;
+  const fs::path data = fs::path(CASCADE_TEST_DATA) / "tools/plot";
+  const fs::path pictures = tmp.path / "pictures";
+  std::string runs;
+  for (const char* run :
+       {"eis_two_temperatures", "li_li_symmetric", "bruce_vincent_hold", "conductivity_sweep"}) {
+    runs += " " + quoted(data / run);
+  }
+  Result r = shell(quoted(plot) + runs + " -o " + quoted(pictures), tmp.path);
+  CAPTURE(r.output);
+  CHECK(r.status == 0);
+  for (const char* name :
+       {"eis_two_temperatures_nyquist", "eis_two_temperatures_bode", "li_li_symmetric_symmetric",
+        "bruce_vincent_hold_bruce_vincent", "conductivity_sweep_arrhenius"}) {
+    check_picture(pictures / (std::string(name) + ".png"));
+  }
+  // a Li|Li cell's time series is no discharge curve: no voltage-vs-capacity picture from it
+  CHECK_FALSE(fs::exists(pictures / "li_li_symmetric_voltage.png"));
+  CHECK(contains(r.output, "li_li_symmetric_voltage and li_li_symmetric_breakdown skipped"));
+  // the fixtures' conductivities follow Ea = 0.30 eV exactly: the script's fit agrees, no note
+  CHECK_FALSE(contains(r.output, "the points fit Ea"));
+
+  r = shell(quoted(plot) + " --format svg" + runs + " -o " + quoted(pictures), tmp.path);
+  CHECK(r.status == 0);
+  check_picture(pictures / "eis_two_temperatures_nyquist.svg");
+  check_picture(pictures / "conductivity_sweep_arrhenius.svg");
+}
+
+TEST_CASE("plot: a spectrum without its imaginary part fails, naming the file and the column") {
+  const TempDir tmp;
+  const fs::path run = fs::path(CASCADE_TEST_DATA) / "tools/plot/eis_missing_column";
+  const fs::path pictures = tmp.path / "pictures";
+  Result r = shell(quoted(plot) + " " + quoted(run) + " -o " + quoted(pictures), tmp.path);
+  CAPTURE(r.output);
+  CHECK(r.status == 1);
+  CHECK(contains(r.output, (run / "eis.csv").string() + ": the nyquist plot needs column(s) "
+                                                        "z_imag_ohm_cm2"));
+  CHECK_FALSE(fs::exists(pictures / "eis_missing_column_nyquist.png"));
+  // the Bode plot has what it needs and is still drawn
+  check_picture(pictures / "eis_missing_column_bode.png");
+}
