@@ -20,14 +20,18 @@ class PatternSink : public solver::JacobianSink {
 
 Cell::Cell(CellParams p) : p_(std::move(p)) {
   nm_ = p_.mesh.membrane;
-  nc_ = p_.mesh.cathode;
+  nc_ = full_cell() ? p_.mesh.cathode : 0;
   nr_ = p_.mesh.particle;
   block_ = 5 + nr_;
-  n_ = anode_block + 2 * nm_ + block_ * nc_ + 4;
+  foils_.push_back({0, 0, 0, p_.stack.left, p_.stack.left_film});
+  if (!full_cell()) {
+    foils_.push_back({foil_block + 2 * nm_, nm_ - 1, 1, p_.stack.right, p_.stack.right_film});
+  }
+  n_ = foil_block + 2 * nm_ + (full_cell() ? block_ * nc_ : foil_block) + 4;
 
   const auto& m = p_.membrane;
   const auto& k = p_.cathode;
-  dx_c_ = k.thickness / nc_;
+  dx_c_ = nc_ > 0 ? k.thickness / nc_ : 0.0;
   for (int e = 0; e < nm_; ++e) {
     dx_.push_back(m.thickness / nm_);
     eps_.push_back(m.porosity);
@@ -71,6 +75,9 @@ Cell::Cell(CellParams p) : p_(std::move(p)) {
   jacobian(0.0, 1.0, y.data(), yp.data(), sink);
   control_ = {Control::Mode::power, 1.0};
   jacobian(0.0, 1.0, y.data(), yp.data(), sink);
+  capacitive_ = true;  // and the impedance's, so that one band serves both
+  jacobian(0.0, 1.0, y.data(), yp.data(), sink);
+  capacitive_ = false;
   control_ = {};
   std::sort(sink.entries.begin(), sink.entries.end());
   sink.entries.erase(std::unique(sink.entries.begin(), sink.entries.end()), sink.entries.end());
@@ -111,7 +118,9 @@ void Cell::set_active_material_fraction(double fraction) {
 double Cell::solvent_consumed(const double* y0, const double* y) const {
   double n = 0;
   const auto& g = p_.sei_growth;
-  if (g.enabled && g.molar_volume > 0) n += (y[i_sei()] - y0[i_sei()]) / g.molar_volume / g.li_per_solvent;
+  if (g.enabled && g.molar_volume > 0) {
+    for (const Foil& f : foils_) n += (y[f.base + 3] - y0[f.base + 3]) / g.molar_volume / g.li_per_solvent;
+  }
   const auto& c = p_.cei_growth;
   if (c.enabled && c.molar_volume > 0) {
     for (int j = 0; j < nc_; ++j) n += a_[nm_ + j] * dx_c_ * (y[i_cei(j)] - y0[i_cei(j)]) / c.molar_volume;
@@ -130,11 +139,13 @@ void Cell::set_temperature(double T) {
   tplus_ = e.transference_number.bind(T);
   tfac_ = e.thermodynamic_factor.bind(T);
   const auto& k = p_.cathode;
-  if (!ocp_) ocp_ = k.ocp.bind(k.ocp_T_ref);  // the temperature enters through dU/dT
-  dudt_ = k.entropic.bind(T);
-  ds_ = k.diffusivity.bind(T);
-  ds_constant_ = !k.diffusivity.depends_on_x();
-  if (k.has_exchange_current) i0_fn_ = k.exchange_current.bind(T);
+  if (full_cell()) {
+    if (!ocp_) ocp_ = k.ocp.bind(k.ocp_T_ref);  // the temperature enters through dU/dT
+    dudt_ = k.entropic.bind(T);
+    ds_ = k.diffusivity.bind(T);
+    ds_constant_ = !k.diffusivity.depends_on_x();
+    if (k.has_exchange_current) i0_fn_ = k.exchange_current.bind(T);
+  }
   const auto arrhenius = [&](double Ea, double Tref) { return std::exp(-Ea / R * (1.0 / T - 1.0 / Tref)); };
   i0_li_ = p_.anode.i0_ref * arrhenius(p_.anode.activation_energy, p_.anode.T_ref);
   k_c_ = faraday * k.rate_constant * arrhenius(k.rate_activation_energy, k.rate_T_ref);
@@ -153,12 +164,15 @@ void Cell::set_temperature(double T) {
 void Cell::initial_state(std::vector<double>& y, std::vector<double>& yp) const {
   y.assign(n_, 0.0);
   yp.assign(n_, 0.0);
+  for (const Foil& f : foils_) {
+    y[f.base + 2] = f.kind == Electrode::li_metal ? p_.anode.thickness : 0.0;  // copper: no Li yet
+    y[f.base + 3] = f.film ? p_.sei.thickness : 0.0;
+  }
+  for (int e = 0; e < nm_ + nc_; ++e) y[i_c_e(e)] = p_.electrolyte.c0;
+  if (!full_cell()) return;  // every potential 0: two like electrodes at rest
   const auto& k = p_.cathode;
   const double c_s0 = k.sto0 * k.c_max;
   const double U0 = ocp_->eval(k.sto0).v + (T_ - k.ocp_T_ref) * dudt_->eval(k.sto0).v;
-  y[i_foil()] = p_.anode.thickness;
-  y[i_sei()] = p_.sei.thickness;
-  for (int e = 0; e < nm_ + nc_; ++e) y[i_c_e(e)] = p_.electrolyte.c0;
   for (int j = 0; j < nc_; ++j) {
     y[i_phi_s(j)] = U0;
     y[i_cei(j)] = p_.cei.thickness;
@@ -171,11 +185,19 @@ void Cell::guess_algebraic(std::vector<double>& y, double I) const {
   electrolyte_properties(y.data());
   const auto& k = p_.cathode;
   const double two_over_f = 2.0 / f_;
-  // Foil: symmetric Butler-Volmer inverted at the present salt concentration.
-  const double i0_li = i0_li_ * std::pow(ec_[0].c / p_.anode.c_ref, p_.anode.c_exponent);
-  const double R_sei = y[i_sei()] / p_.sei.conductivity + dead_r_ * y[i_dead()];
-  y[i_i_e0()] = I;
-  y[i_phi_e0()] = -two_over_f * std::asinh(I / (2.0 * i0_li)) - I * R_sei;
+  // Planar electrodes: symmetric Butler-Volmer inverted at the present salt concentration; returns
+  // eta and sets the electrode's current i (stripping > 0).
+  const auto foil_guess = [&](const Foil& f, double i, double& R) {
+    y[f.base + 1] = i;
+    R = (f.film ? y[f.base + 3] / p_.sei.conductivity : 0.0) + dead_r_ * y[f.base + 4];
+    if (f.kind == Electrode::blocking) return 0.0;
+    const double i0 = i0_li_ * std::pow(ec_[f.node].c / p_.anode.c_ref, p_.anode.c_exponent);
+    return two_over_f * std::asinh(i / (2.0 * i0));
+  };
+  double R_left = 0;
+  const double eta_left = foil_guess(foils_[0], I, R_left);
+  y[i_phi_sei()] = -eta_left;
+  y[i_phi_e0()] = -eta_left - I * R_left;
   // Electrolyte: ohmic drop of the full current in the membrane, of a linearly falling one in
   // the cathode.
   double phi = y[i_phi_e0()];
@@ -186,6 +208,16 @@ void Cell::guess_algebraic(std::vector<double>& y, double I) const {
     y[i_phi_e(e)] = phi;
     const double i_next = e < nm_ ? I : I * (1.0 - (e - nm_ + 1) / double(nc_));
     phi -= i_next * h / ec_[e].k;
+  }
+  if (!full_cell()) {  // the electrode at x = L takes the current back: i = -I
+    const Foil& f = foils_[1];
+    double R = 0;
+    const double eta = foil_guess(f, -I, R);
+    y[f.base] = phi;
+    y[f.base + 5] = phi - I * R;
+    y[i_current()] = I;
+    y[i_voltage()] = y[f.base + 5] + eta - I * p_.contact_resistance;
+    return;
   }
   // Cathode: uniform reaction, overpotential from the inverted kinetics.
   const double a = 3.0 * k.active_fraction * am_fraction_ / k.particle_radius;
@@ -211,11 +243,14 @@ void Cell::guess_algebraic(std::vector<double>& y, double I) const {
 
 std::vector<double> Cell::typical_scale() const {
   std::vector<double> s(n_, 1.0);  // potentials: 1 V
-  const double i1c = std::max(p_.one_c_current_density(), 1e-3);
-  s[i_i_e0()] = i1c;
-  s[i_foil()] = std::max(p_.anode.thickness, 1e-6);
-  s[i_sei()] = 1e-9;
-  s[i_dead()] = 1e-3;  // mol/m2, ~0.003 mAh/cm2
+  // without a cathode, currents are of order 1 mA/cm2
+  const double i1c = full_cell() ? std::max(p_.one_c_current_density(), 1e-3) : 10.0;
+  for (const Foil& f : foils_) {
+    s[f.base + 1] = i1c;
+    s[f.base + 2] = std::max(p_.anode.thickness, 1e-6);
+    s[f.base + 3] = 1e-9;
+    s[f.base + 4] = 1e-3;  // mol/m2, ~0.003 mAh/cm2
+  }
   for (int e = 0; e < nm_ + nc_; ++e) s[i_c_e(e)] = p_.electrolyte.c0;
   const double a = 3.0 * p_.cathode.active_fraction * am_fraction_ / p_.cathode.particle_radius;
   for (int j = 0; j < nc_; ++j) {
@@ -231,7 +266,7 @@ std::vector<double> Cell::typical_scale() const {
 
 void Cell::differential_ids(double* id) const {
   std::fill(id, id + n_, 0.0);
-  id[i_foil()] = id[i_sei()] = id[i_dead()] = 1.0;
+  for (const Foil& f : foils_) id[f.base + 2] = id[f.base + 3] = id[f.base + 4] = 1.0;
   for (int e = 0; e < nm_ + nc_; ++e) id[i_c_e(e)] = 1.0;
   for (int j = 0; j < nc_; ++j) {
     id[i_cei(j)] = 1.0;
@@ -326,12 +361,13 @@ Cell::Face Cell::face(int e, const double* y) const {
   return f;
 }
 
-Cell::FoilSurface Cell::foil_surface(const double* y) const {
-  // Half cell from the foil surface to the centre of the first membrane cell (eq. A1): the salt
-  // flux condition -D dc/dx = (1 - t+) i_e0 / F fixes the surface concentration c0.
-  const auto& C = ec_[0];
-  const double h = dx_[0] / 2.0;
-  const double i = y[i_i_e0()];
+Cell::FoilSurface Cell::foil_surface(const Foil& f, const double* y, double i) const {
+  // Half cell from the electrode's surface to the centre of its electrolyte cell (eq. A1): the
+  // salt flux condition -D dc/dn = (1 - t+) i_F / F (n pointing into the electrolyte) fixes the
+  // surface concentration c0. Written with the current into the electrolyte, it reads the same
+  // at x = 0 and at x = L.
+  const auto& C = ec_[f.node];
+  const double h = dx_[f.node] / 2.0;
   FoilSurface s{};
   const double gamma = (1.0 - C.tp) * h / (C.D * faraday);
   const double dgamma = h / faraday * (-C.dtp / C.D - (1.0 - C.tp) * C.dD / (C.D * C.D));
@@ -340,12 +376,13 @@ Cell::FoilSurface Cell::foil_surface(const double* y) const {
   s.dc0_di = gamma;
   if (!(s.c0 > 0.0)) {
     throw solver::RecoverableError(fmt::format(
-        "salt depleted at the Li foil surface (c_e = {:.4g} mol/m3 at i = {:.4g} A/m2)", s.c0, i));
+        "salt depleted at the {} surface (c_e = {:.4g} mol/m3 at i = {:.4g} A/m2)",
+        f.side == 0 ? "Li foil" : "x = L electrode", s.c0, i));
   }
   const double beta = 2.0 / f_ * (1.0 - C.tp) * C.tf;
   const double dbeta = 2.0 / f_ * (-C.dtp * C.tf + (1.0 - C.tp) * C.dtf);
   const double dln = C.lnc - std::log(s.c0);
-  const double dphi = y[i_phi_e(0)] - y[i_phi_e0()];
+  const double dphi = y[i_phi_e(f.node)] - y[f.base];
   const double Y = dphi - beta * dln;
   const double g = C.k / h;
   s.H = -g * Y;
@@ -362,38 +399,51 @@ Cell::FoilSurface Cell::foil_surface(const double* y) const {
 void Cell::residual(double t, const double* y, const double* yp, double* r) {
   check_state(t, y);
   electrolyte_properties(y);
-  anode_residual(y, yp, r);
+  for (const Foil& f : foils_) foil_residual(f, y, yp, r);
   electrolyte_residual(y, yp, r);
   cathode_residual(y, yp, r);
-  collector_residual(y, yp, r);
+  if (capacitive_) cathode_double_layer_residual(yp, r);
+  collector_residual(t, y, yp, r);
 }
 
-void Cell::jacobian(double t, double cj, const double* y, const double*,
+void Cell::jacobian(double t, double cj, const double* y, const double* yp,
                     solver::JacobianSink& jac) {
   check_state(t, y);
   electrolyte_properties(y);
-  anode_jacobian(cj, y, jac);
-  electrolyte_jacobian(cj, y, jac);
+  for (const Foil& f : foils_) foil_jacobian(f, cj, y, yp, jac);
+  electrolyte_jacobian(cj, y, yp, jac);
   cathode_jacobian(cj, y, jac);
+  if (capacitive_) cathode_double_layer_jacobian(cj, yp, jac);
   collector_jacobian(cj, y, jac);
 }
 
 // ---- collector (eqs. K1-K3) ----
 // Rows: I (control), V (terminal voltage), Q (charge passed).
 //   R_I: current I - I_set | voltage V - V_set | power I V - P_set | rest I
-//   R_V: V - phi_s[last] + I (dx/(2 sigma_eff) + R_contact)
+//   R_V: V - phi_s[last] + I (dx/(2 sigma_eff) + R_contact), or with a planar electrode at x = L:
+//        i_L + I (what it takes back from the electrolyte is the cell current; its potential
+//        V + I R_contact enters its kinetics)
 //   R_Q: Q' - I
 //   R_E: E' - I V
-void Cell::collector_residual(const double* y, const double* yp, double* r) const {
+void Cell::collector_residual(double t, const double* y, const double* yp, double* r) const {
   const double I = y[i_current()], V = y[i_voltage()];
   switch (control_.mode) {
-    case Control::Mode::current: r[i_current()] = I - control_.value; break;
+    case Control::Mode::current:
+      r[i_current()] = I - control_.value;
+      if (control_.amplitude != 0.0) {
+        r[i_current()] -= control_.amplitude * std::sin(2.0 * M_PI * control_.frequency * (t - control_.t0));
+      }
+      break;
     case Control::Mode::voltage: r[i_current()] = V - control_.value; break;
     case Control::Mode::power: r[i_current()] = I * V - control_.value; break;
     case Control::Mode::rest: r[i_current()] = I; break;
   }
-  const double R_out = dx_c_ / (2.0 * p_.cathode.sigma_eff) + p_.contact_resistance;
-  r[i_voltage()] = V - y[i_phi_s(nc_ - 1)] + I * R_out;
+  if (full_cell()) {
+    const double R_out = dx_c_ / (2.0 * p_.cathode.sigma_eff) + p_.contact_resistance;
+    r[i_voltage()] = V - y[i_phi_s(nc_ - 1)] + I * R_out;
+  } else {
+    r[i_voltage()] = y[foils_[1].base + 1] + I;
+  }
   r[i_charge()] = yp[i_charge()] - I;
   r[i_energy()] = yp[i_energy()] - I * V;
 }
@@ -409,10 +459,15 @@ void Cell::collector_jacobian(double cj, const double* y, solver::JacobianSink& 
       jac.add(iI, iV, y[iI]);
       break;
   }
-  const double R_out = dx_c_ / (2.0 * p_.cathode.sigma_eff) + p_.contact_resistance;
-  jac.add(iV, iV, 1.0);
-  jac.add(iV, i_phi_s(nc_ - 1), -1.0);
-  jac.add(iV, iI, R_out);
+  if (full_cell()) {
+    const double R_out = dx_c_ / (2.0 * p_.cathode.sigma_eff) + p_.contact_resistance;
+    jac.add(iV, iV, 1.0);
+    jac.add(iV, i_phi_s(nc_ - 1), -1.0);
+    jac.add(iV, iI, R_out);
+  } else {
+    jac.add(iV, foils_[1].base + 1, 1.0);
+    jac.add(iV, iI, 1.0);
+  }
   jac.add(iQ, iQ, cj);
   jac.add(iQ, iI, -1.0);
   const int iE = i_energy();
@@ -429,7 +484,16 @@ void Cell::roots(double, const double* y, const double*, double* g) {
       case Event::Kind::voltage_below: g[k] = V - ev.value; break;
       case Event::Kind::voltage_above: g[k] = ev.value - V; break;
       case Event::Kind::current_below: g[k] = std::abs(I) - ev.value; break;
-      case Event::Kind::foil_depleted: g[k] = y[i_foil()] - ev.value; break;
+      case Event::Kind::foil_depleted: {
+        // every electrode that holds Li (a copper one that starts empty begins at the root, which
+        // IDA leaves inactive until it has moved away from it)
+        double lo = 1e300;
+        for (const Foil& f : foils_) {
+          if (f.kind != Electrode::blocking) lo = std::min(lo, y[f.base + 2]);
+        }
+        g[k] = (lo < 1e300 ? lo : 1.0) - ev.value;
+        break;
+      }
       case Event::Kind::charge_passed: g[k] = ev.value - std::abs(y[i_charge()] - ev.start); break;
       case Event::Kind::stoichiometry_above: {
         double hi = 0;
@@ -438,10 +502,14 @@ void Cell::roots(double, const double* y, const double*, double* g) {
         break;
       }
       case Event::Kind::salt_depleted: {
-        // every node, and the foil surface (the half cell of eq. A1: c0 = c_0 + (1 - t+) h i / (F D))
-        const double c = y[i_c_e(0)];
-        const double D = eff_[0] * diff_->eval(c).v;
-        double lo = c + (1.0 - tplus_->eval(c).v) * 0.5 * dx_[0] * y[i_i_e0()] / (faraday * D);
+        // every node, and each electrode's surface (the half cell of eq. A1:
+        // c0 = c + (1 - t+) h i / (F D))
+        double lo = 1e300;
+        for (const Foil& f : foils_) {
+          const double c = y[i_c_e(f.node)];
+          const double D = eff_[f.node] * diff_->eval(c).v;
+          lo = std::min(lo, c + (1.0 - tplus_->eval(c).v) * 0.5 * dx_[f.node] * y[f.base + 1] / (faraday * D));
+        }
         for (int e = 0; e < nm_ + nc_; ++e) lo = std::min(lo, y[i_c_e(e)]);
         g[k] = lo - ev.value;
         break;
@@ -457,18 +525,25 @@ void Cell::roots(double, const double* y, const double*, double* g) {
 }
 
 std::string Cell::describe(int index) const {
-  if (index == i_phi_e0()) return "phi_e at the Li foil surface";
-  if (index == i_i_e0()) return "current through the Li foil";
-  if (index == i_foil()) return "Li foil thickness";
-  if (index == i_sei()) return "SEI thickness";
+  for (const Foil& f : foils_) {
+    const int o = index - f.base;
+    if (o < 0 || o >= foil_block) continue;
+    static const char* names[] = {"phi_e at the {} surface", "current through the {}",
+                                  "Li thickness on the {}", "SEI thickness on the {}",
+                                  "dead Li on the {}", "phi_e under the SEI of the {}"};
+    const std::string what = f.side == 0 ? (f.kind == Electrode::blocking ? "blocking electrode at x = 0" : "Li foil")
+                                         : (f.kind == Electrode::li_metal  ? "Li foil at x = L"
+                                            : f.kind == Electrode::copper ? "copper electrode at x = L"
+                                                                          : "blocking electrode at x = L");
+    return fmt::format(fmt::runtime(names[o]), what);
+  }
   if (index == i_current()) return "cell current I";
   if (index == i_voltage()) return "terminal voltage V";
   if (index == i_charge()) return "charge passed Q";
   if (index == i_energy()) return "energy delivered E";
-  if (index == i_dead()) return "dead Li on the foil";
-  if (index < anode_block + 2 * nm_) {
-    const int e = (index - anode_block) / 2;
-    return fmt::format("{} at membrane node {}", (index - anode_block) % 2 == 0 ? "c_e" : "phi_e", e);
+  if (index < foil_block + 2 * nm_) {
+    const int e = (index - foil_block) / 2;
+    return fmt::format("{} at membrane node {}", (index - foil_block) % 2 == 0 ? "c_e" : "phi_e", e);
   }
   const int j = (index - cathode_base(0)) / block_;
   const int o = (index - cathode_base(0)) % block_;
@@ -494,14 +569,28 @@ double Cell::electrolyte_lithium(const double* y) const {
   return total;
 }
 
-double Cell::foil_lithium(const double* y) const { return y[i_foil()] / p_.anode.molar_volume; }
+double Cell::foil_lithium(const double* y) const {
+  double n = 0;
+  for (const Foil& f : foils_) {
+    if (f.kind != Electrode::blocking) n += y[f.base + 2] / p_.anode.molar_volume;
+  }
+  return n;
+}
 
-double Cell::dead_lithium(const double* y) const { return y[i_dead()]; }
+double Cell::dead_lithium(const double* y) const {
+  double n = 0;
+  for (const Foil& f : foils_) n += y[f.base + 4];
+  return n;
+}
 
 double Cell::sei_lithium(const double* y) const {
   const auto& g = p_.sei_growth;
   if (!g.enabled || !(g.molar_volume > 0)) return 0.0;
-  return (y[i_sei()] - p_.sei.thickness) / g.molar_volume;
+  double n = 0;
+  for (const Foil& f : foils_) {
+    if (f.film) n += (y[f.base + 3] - p_.sei.thickness) / g.molar_volume;
+  }
+  return n;
 }
 
 CellOutputs Cell::outputs(const double* y) const {
@@ -523,7 +612,7 @@ CellOutputs Cell::outputs(const double* y) const {
 
   // Electrolyte potential drops accumulated from the foil to each cathode node.
   auto& b = o.breakdown;
-  const FoilSurface s = foil_surface(y);
+  const FoilSurface s = foil_surface(foils_[0], y, y[i_i_e0()]);
   o.c_e_foil = s.c0;
   double ohm = s.ohmic_drop, conc = s.conc_drop;
   std::vector<double> ohm_at(nm_ + nc_), conc_at(nm_ + nc_);
@@ -534,16 +623,27 @@ CellOutputs Cell::outputs(const double* y) const {
     ohm_at[e] = (ohm += f.ohmic_drop);
     conc_at[e] = (conc += f.conc_drop);
   }
-  const double R_sei = y[i_sei()] / p_.sei.conductivity + dead_r_ * y[i_dead()];  // SEI + dead Li
-  const double i_e0 = y[i_i_e0()];
-  b.sei_ohmic = -i_e0 * R_sei;
-  b.eta_anode = y[i_phi_e0()] + i_e0 * R_sei;  // = -eta_Li
+  b.sei_ohmic = y[i_phi_e0()] - y[i_phi_sei()];  // SEI + dead Li
+  b.eta_anode = y[i_phi_sei()];                   // = -eta_Li
   double phis_w = 0, sto_avg = 0, sto_surf = 0, cei = 0;
   o.c_e_min = 1e300;
   o.c_e_max = -1e300;
   for (int e = 0; e < nm_ + nc_; ++e) {
     o.c_e_min = std::min(o.c_e_min, ec_[e].c);
     o.c_e_max = std::max(o.c_e_max, ec_[e].c);
+  }
+  if (!full_cell()) {
+    // x = L is a planar electrode: the drops continue through its half cell, film and reaction
+    const Foil& f = foils_[1];
+    const int last = nm_ - 1;
+    const FoilSurface sR = foil_surface(f, y, y[f.base + 1]);
+    b.electrolyte_ohmic = ohm_at[last] - sR.ohmic_drop;
+    b.electrolyte_concentration = conc_at[last] - sR.conc_drop;
+    b.sei_ohmic += y[f.base + 5] - y[f.base];
+    b.eta_cathode = y[i_voltage()] + o.current * p_.contact_resistance - y[f.base + 5];
+    b.contact_ohmic = -o.current * p_.contact_resistance;
+    o.sei_thickness = f.film ? std::max(o.sei_thickness, y[f.base + 3]) : o.sei_thickness;
+    return o;
   }
   for (int j = 0; j < nc_; ++j) {
     const Kinetics k = cathode_kinetics(j, y);

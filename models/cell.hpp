@@ -1,14 +1,18 @@
 #pragma once
 // The pseudo-2D cell: Li foil | SEI | membrane | CEI | porous cathode, as one index-1 DAE
-// (docs/model.md). Sub-models own their residual rows:
-//   li_metal_anode.cpp  foil potential, foil current, Li inventory, SEI thickness   (eqs. A1-A4)
+// (docs/model.md), or another stack of the same layers (a planar electrode, Li, copper or blocking,
+// in place of the cathode: Li|Li, Li|Cu, SS|SS; docs/model.md sec. 6). Sub-models own their rows:
+//   li_metal_anode.cpp  each planar electrode: the electrolyte potential at its surface, its
+//                       current, Li inventory, SEI thickness, dead Li, the potential under its
+//                       SEI                                                        (eqs. A1-A5)
 //   electrolyte.cpp     salt balance and charge balance in every electrolyte cell  (eqs. E1-E2)
 //   cathode.cpp         solid potential, reaction current (with CEI), CEI thickness,
 //                       particle shells                                            (eqs. C1-C4)
 //   cell.cpp            collector: control equation, terminal voltage, capacity    (eqs. K1-K3)
+//   double_layer.cpp    the cathode's double-layer charging current (impedance only)
 // State layout, along x, each cathode node's particle shells beside it (banded Jacobian):
-//   [phi_e0, i_e0, L_Li, L_SEI]  [c_e, phi_e] x membrane  [c_e, phi_e, phi_s, i_n, L_CEI, c_s...]
-//   x cathode  [I, V, Q, E]
+//   [phi_e0, i_e0, L_Li, L_SEI, n_dead, phi_sei]  [c_e, phi_e] x membrane
+//   [c_e, phi_e, phi_s, i_n, L_CEI, c_s...] x cathode  (or a second electrode block)  [I, V, Q, E]
 #include <string>
 #include <vector>
 
@@ -22,6 +26,9 @@ constexpr double faraday = 96485.33212;  // C/mol
 struct Control {
   enum class Mode { current, voltage, power, rest } mode = Mode::rest;
   double value = 0;  // A/m2 (discharge > 0), V, or W/m2 (discharge > 0)
+  // current mode only: a sinusoid on top, value + amplitude sin(2 pi frequency (t - t0)) (A/m2,
+  // Hz, s), the time-domain counterpart of an impedance measurement
+  double amplitude = 0, frequency = 0, t0 = 0;
 };
 
 struct Event {
@@ -106,8 +113,16 @@ class Cell : public solver::DaeSystem {
   void roots(double t, const double* y, const double* yp, double* g) override;
   std::string describe(int index) const override;
 
+  // Impedance: switches the interfaces' capacitive currents on (double layers, SEI film) so that
+  // the mass matrix dF/dy' holds them. Time-domain runs keep it off: the capacitive currents
+  // of a few F/m2 settle in milliseconds and would only cost steps (docs/model.md sec. 7).
+  void set_capacitive(bool on) { capacitive_ = on; }
+  bool capacitive() const { return capacitive_; }
+  const StackParams& stack() const { return p_.stack; }
+
   CellOutputs outputs(const double* y) const;
-  // Lithium inventories, mol per m2 of cell: in the cathode particles, in the electrolyte, in the foil.
+  // Lithium inventories, mol per m2 of cell: in the cathode particles, in the electrolyte, in the
+  // foil (both foils of a Li|Li or Li|Cu cell).
   double particle_lithium(const double* y) const;
   double electrolyte_lithium(const double* y) const;
   double foil_lithium(const double* y) const;
@@ -124,7 +139,8 @@ class Cell : public solver::DaeSystem {
   // The state entries that change slowly over many cycles (foil, SEI, dead Li, CEI per node):
   // what fast-forward extrapolates.
   std::vector<int> slow_indices() const {
-    std::vector<int> v{i_foil(), i_sei(), i_dead()};
+    std::vector<int> v;
+    for (const Foil& f : foils_) v.insert(v.end(), {f.base + 2, f.base + 3, f.base + 4});
     for (int j = 0; j < nc_; ++j) v.push_back(i_cei(j));
     return v;
   }
@@ -143,8 +159,18 @@ class Cell : public solver::DaeSystem {
   int i_foil() const { return 2; }
   int i_sei() const { return 3; }
   int i_dead() const { return 4; }  // mol/m2 of dead (stranded) Li on the foil
-  static constexpr int anode_block = 5;
-  int i_c_e(int e) const { return e < nm_ ? anode_block + 2 * e : cathode_base(e - nm_); }
+  int i_phi_sei() const { return 5; }  // electrolyte potential under the SEI, at the Li surface
+  static constexpr int foil_block = 6;
+  // A planar electrode (Li foil, copper, blocking) at x = 0 (side 0) or x = L (side 1), with its
+  // block of foil_block variables from `base` and the electrolyte cell `node` beside it.
+  struct Foil {
+    int base = 0, node = 0, side = 0;
+    Electrode kind = Electrode::li_metal;
+    bool film = true;  // covered by an SEI
+  };
+  const std::vector<Foil>& foils() const { return foils_; }
+  bool full_cell() const { return p_.stack.full_cell(); }
+  int i_c_e(int e) const { return e < nm_ ? foil_block + 2 * e : cathode_base(e - nm_); }
   int i_phi_e(int e) const { return i_c_e(e) + 1; }
   int i_phi_s(int j) const { return cathode_base(j) + 2; }
   int i_i_n(int j) const { return cathode_base(j) + 3; }
@@ -160,7 +186,7 @@ class Cell : public solver::DaeSystem {
   double x_center(int e) const;
 
  private:
-  int cathode_base(int j) const { return anode_block + 2 * nm_ + block_ * j; }
+  int cathode_base(int j) const { return foil_block + 2 * nm_ + block_ * j; }
 
   // Material properties of each electrolyte cell at the current state (filled per call).
   struct ElectrolyteCell {
@@ -180,7 +206,30 @@ class Cell : public solver::DaeSystem {
     double H, dH_p0, dH_phi, dH_c, dH_i;  // half-cell current from p0 to cell 0 centre
     double ohmic_drop, conc_drop;
   };
-  FoilSurface foil_surface(const double* y) const;
+  // The half cell between electrode f's surface and the centre of its electrolyte cell, carrying
+  // the faradaic current i_F (the salt gradient follows it; the double layer's charge comes from
+  // both ions in the proportion they carry the current, so charging it drives none).
+  FoilSurface foil_surface(const Foil& f, const double* y, double i_F) const;
+  struct FoilState {
+    double phi_M = 0;   // V, the metal: 0 at x = 0, V + I R_contact at x = L
+    double i = 0;       // A/m2 from the electrode into the electrolyte (stripping > 0)
+    double eta = 0;     // V, phi_M - phi_sei
+    double deta = 0;    // V/s, its rate (capacitive only)
+    double C_dl = 0;    // F/m2 of the double layer under the film (capacitive only, else 0)
+    double C_f = 0;     // F/m2 of the film (capacitive only, else 0)
+    double R = 0;       // ohm m2, film plus dead-Li layer
+    double i_C = 0;     // A/m2 charging the double layer
+    double i_F = 0;     // A/m2 faradaic
+    double i0 = 0;      // A/m2 exchange current at x (0 for a blocking electrode)
+  };
+  FoilState foil_state(const Foil& f, const double* y, const double* yp) const;
+  // the entries d(eta)/dy' of electrode f (column, coefficient): at most three
+  int deta_columns(const Foil& f, int* col, double* coef) const;
+  void foil_residual(const Foil& f, const double* y, const double* yp, double* r) const;
+  void foil_jacobian(const Foil& f, double cj, const double* y, const double* yp,
+                     solver::JacobianSink& jac) const;
+  void cathode_double_layer_residual(const double* yp, double* r) const;
+  void cathode_double_layer_jacobian(double cj, const double* yp, solver::JacobianSink& jac) const;
   struct Kinetics {  // one cathode node
     double c_surf, sto_surf, U, eta, i0, S, dS;
     double di0_dcs, di0_dce;
@@ -199,13 +248,11 @@ class Cell : public solver::DaeSystem {
   // c_s/c_max at the particle surface of cathode node j (as in the kinetics, without checks).
   double surface_stoichiometry(int j, const double* y) const;
 
-  void anode_residual(const double* y, const double* yp, double* r) const;
-  void anode_jacobian(double cj, const double* y, solver::JacobianSink& jac) const;
   void electrolyte_residual(const double* y, const double* yp, double* r) const;
-  void electrolyte_jacobian(double cj, const double* y, solver::JacobianSink& jac) const;
+  void electrolyte_jacobian(double cj, const double* y, const double* yp, solver::JacobianSink& jac) const;
   void cathode_residual(const double* y, const double* yp, double* r) const;
   void cathode_jacobian(double cj, const double* y, solver::JacobianSink& jac) const;
-  void collector_residual(const double* y, const double* yp, double* r) const;
+  void collector_residual(double t, const double* y, const double* yp, double* r) const;
   void collector_jacobian(double cj, const double* y, solver::JacobianSink& jac) const;
   void check_state(double t, const double* y) const;
 
@@ -216,6 +263,8 @@ class Cell : public solver::DaeSystem {
   std::vector<Event> events_;
 
   int nm_ = 0, nc_ = 0, nr_ = 0, block_ = 0, n_ = 0, ml_ = 0, mu_ = 0;
+  std::vector<Foil> foils_;  // the planar electrodes: x = 0, and x = L when there is no cathode
+  bool capacitive_ = false;
   std::vector<double> dx_, eps_, eff_, a_;  // per electrolyte cell
   double dx_c_ = 0;                          // cathode cell width
   // particle shells (per particle): outer face radii^2, volumes/4pi, centre spacing

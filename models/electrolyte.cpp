@@ -3,21 +3,32 @@
 //   c_e   (E1): eps dx dc/dt + N[e+1/2] - N[e-1/2] - a dx i_n / F = 0
 //   phi_e (E2): i[e+1/2] - i[e-1/2] - a dx i_n = 0
 // with face fluxes (E3) i = -G [dphi - (2RT/F)(1 - t+) TF dln c], N = -Dg dc + t+ i / F,
-// N = i_e0/F and i = i_e0 at the foil, N = i = 0 at the collector (a = 0 in the membrane).
+// i = i_f and N = (i_f - (1 - t+) i_C)/F into the electrolyte at a planar electrode (its current
+// and double-layer share), N = i = 0 at the collector (a = 0 in the membrane).
 #include "models/cell.hpp"
 
 namespace cascade {
 
 void Cell::electrolyte_residual(const double* y, const double* yp, double* r) const {
   const int ne = nm_ + nc_;
-  double i_left = y[i_i_e0()];
-  double N_left = i_left / faraday;
+  // Li+ flux into the electrolyte at a planar electrode
+  const auto into = [&](const Foil& f, double& i, double& N) {
+    const FoilState st = foil_state(f, y, yp);
+    i = st.i;
+    N = (st.i - (1.0 - ec_[f.node].tp) * st.i_C) / faraday;
+  };
+  double i_left = 0, N_left = 0;
+  into(foils_[0], i_left, N_left);
   for (int e = 0; e < ne; ++e) {
     double i_right = 0, N_right = 0;
     if (e + 1 < ne) {
       const Face f = face(e + 1, y);
       i_right = f.i;
       N_right = f.N;
+    } else if (!full_cell()) {  // x = L is a planar electrode: what enters there flows to -x
+      into(foils_[1], i_right, N_right);
+      i_right = -i_right;
+      N_right = -N_right;
     }
     const double src = e >= nm_ ? a_[e] * dx_[e] * y[i_i_n(e - nm_)] : 0.0;
     r[i_c_e(e)] = eps_[e] * dx_[e] * yp[i_c_e(e)] + N_right - N_left - src / faraday;
@@ -28,19 +39,33 @@ void Cell::electrolyte_residual(const double* y, const double* yp, double* r) co
 }
 
 // Non-zeros of the rows of cell e: c_e and phi_e of cells e-1, e, e+1; i_n of cell e (cathode);
-// i_e0 for e = 0.
-void Cell::electrolyte_jacobian(double cj, const double* y, solver::JacobianSink& jac) const {
+// the current of a planar electrode beside it (and, capacitive, its eta's y' columns).
+void Cell::electrolyte_jacobian(double cj, const double* y, const double* yp,
+                                solver::JacobianSink& jac) const {
   const int ne = nm_ + nc_;
+  // A planar electrode's current into the electrolyte enters its cell's rows the same way at
+  // x = 0 and at x = L: c_e: -N, phi_e: -i, N = (i - (1 - t+) C_dl deta)/F.
+  for (const Foil& f : foils_) {
+    const double sg = 1.0;
+    const int rc = i_c_e(f.node), rp = i_phi_e(f.node);
+    jac.add(rc, f.base + 1, -sg / faraday);
+    jac.add(rp, f.base + 1, -sg);
+    if (!capacitive_) continue;
+    const FoilState st = foil_state(f, y, yp);
+    const auto& C = ec_[f.node];
+    jac.add(rc, rc, -sg * C.dtp * st.i_C / faraday);
+    int col[3];
+    double coef[3];
+    const int nd = deta_columns(f, col, coef);
+    for (int k = 0; k < nd; ++k) jac.add(rc, col[k], sg * cj * (1.0 - C.tp) * st.C_dl * coef[k] / faraday);
+  }
   // each interior face enters two cells' rows: evaluate it once
   faces_.resize(ne);
   for (int e = 1; e < ne; ++e) faces_[e] = face(e, y);
   for (int e = 0; e < ne; ++e) {
     const int rc = i_c_e(e), rp = i_phi_e(e);
     jac.add(rc, rc, cj * eps_[e] * dx_[e]);
-    if (e == 0) {
-      jac.add(rc, i_i_e0(), -1.0 / faraday);
-      jac.add(rp, i_i_e0(), -1.0);
-    } else {
+    if (e > 0) {
       // minus the left face
       const Face& f = faces_[e];
       jac.add(rc, i_c_e(e - 1), -f.dN_cL);

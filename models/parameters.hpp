@@ -80,7 +80,9 @@ struct SolventParams {
 struct FilmParams {         // SEI on the foil or CEI on each particle
   double thickness = 0;     // m
   double conductivity = 1;  // S/m (ionic)
-  double capacitance = 0;   // F/m2, double layer (impedance only)
+  double capacitance = 0;   // F/m2, double layer at the interface it covers (impedance only)
+  double permittivity = 0;  // F/m, of the film: its own capacitance is permittivity / thickness
+                            // (impedance only; 0: none)
   // When the conductivity comes from the film's composition (effective-medium rule, eq. F1):
   // the phases it was computed from, for reports. Empty when it was given directly.
   std::vector<FilmPhase> phases;
@@ -133,6 +135,24 @@ struct CathodeParams {
   double inactive_fraction = 0;
 };
 
+// The layers of the cell from x = 0 to x = L (docs/model.md sec. 6): an electrode, an optional
+// film, the electrolyte membrane, an optional film, an electrode. The full cell is
+// [li_metal, sei, qsse, cei, cathode]; the study's other cells are the symmetric Li|Li
+// [li_metal, sei, qsse, sei, li_metal], the blocking SS|SS [blocking, qsse, blocking] and Li|Cu
+// [li_metal, sei, qsse, copper].
+enum class Electrode {
+  li_metal,  // a Li foil: Butler-Volmer plating/stripping, a finite inventory
+  copper,    // a bare collector Li plates onto: a Li electrode that starts with no Li
+  blocking,  // stainless steel: no reaction, only its double layer charges
+  cathode    // the porous intercalation cathode (right side only)
+};
+struct StackParams {
+  Electrode left = Electrode::li_metal, right = Electrode::cathode;
+  bool left_film = true, right_film = true;  // SEI on a Li/Cu electrode, CEI on the cathode
+  double blocking_capacitance = 0;           // F/m2, double layer of a blocking electrode
+  bool full_cell() const { return right == Electrode::cathode; }
+};
+
 struct MeshParams {
   int membrane = 10, cathode = 20, particle = 10;
 };
@@ -141,6 +161,7 @@ struct CellParams {
   double area = 1e-4;               // m2
   double contact_resistance = 0;    // ohm m2
   double temperature = 298.15;      // K
+  StackParams stack;
   AnodeParams anode;
   FilmParams sei, cei;
   SeiGrowthParams sei_growth;
@@ -157,7 +178,8 @@ struct CellParams {
   double active_mass() const {
     return cathode.active_fraction / (1.0 - cathode.inactive_fraction) * cathode.thickness * cathode.density;
   }
-  // A/m2 that is 1C: active mass times the nominal specific capacity, in one hour
+  // A/m2 that is 1C: active mass times the nominal specific capacity, in one hour (0 without a
+  // cathode: such cells run at current densities)
   double one_c_current_density() const { return active_mass() * cathode.nominal_capacity / 3600.0; }
 };
 

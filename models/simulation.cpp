@@ -85,7 +85,7 @@ StepResult Simulation::run_step(const Step& step, int index,
   // Past the ends of its OCP's valid range the model knows nothing of the cathode, and a particle
   // surface cannot empty or fill completely: a step that drives a surface there ends, as at a
   // cut-off (a hold charges when it sits above the present voltage).
-  {
+  if (cell_.full_cell()) {
     const auto& k = cell_.params().cathode;
     int dir = step.direction;
     if (step.mode == Step::Mode::voltage) dir = step.voltage > y_[cell_.i_voltage()] ? -1 : 1;

@@ -71,6 +71,7 @@ class Simulation {
   Simulation(CellParams cell, SolverSettings settings);
   Cell& cell() { return cell_; }
   const std::vector<double>& state() const { return y_; }
+  const std::vector<double>& state_derivative() const { return yp_; }
   double time() const { return t_; }
 
   // A flag another thread or a signal handler may raise: the run then stops after the current

@@ -101,6 +101,72 @@ void cathode_geometry(const ParamSet& p, CathodeParams& k) {
   }
 }
 
+// The cell's layers (cell.stack), checked against the stacks the model is built from: an electrode,
+// an optional film, the electrolyte, an optional film, an electrode.
+StackParams parse_stack(const ParamSet& p) {
+  StackParams st;
+  if (!p.has("cell.stack")) return st;
+  const Entry& e = p.at("cell.stack");
+  const auto fail = [&](const std::string& why) -> StackParams {
+    throw InputError(e.src, "cell.stack",
+                     why + "; expected an electrode, an optional film, qsse, an optional film and an "
+                           "electrode, e.g. [li_metal, sei, qsse, cei, cathode], "
+                           "[li_metal, sei, qsse, sei, li_metal], [blocking, qsse, blocking], "
+                           "[li_metal, sei, qsse, copper]");
+  };
+  if (!e.node.IsSequence()) return fail("is not a list of layer names");
+  std::vector<std::string> layers;
+  for (const auto& n : e.node) {
+    if (!n.IsScalar()) return fail("has an entry that is not a layer name");
+    layers.push_back(n.as<std::string>());
+  }
+  static const std::vector<std::string> known{"li_metal", "copper", "blocking", "cathode", "sei", "cei", "qsse"};
+  for (const auto& l : layers) {
+    if (std::find(known.begin(), known.end(), l) == known.end()) {
+      return fail(fmt::format("has an unknown layer '{}' (known: {})", l, fmt::join(known, ", ")));
+    }
+  }
+  const auto q = std::find(layers.begin(), layers.end(), "qsse");
+  if (q == layers.end() || std::count(layers.begin(), layers.end(), "qsse") != 1) {
+    return fail("needs exactly one electrolyte layer 'qsse'");
+  }
+  const std::vector<std::string> left(layers.begin(), q), right(q + 1, layers.end());
+  const auto electrode = [&](const std::string& name, bool is_left) {
+    if (name == "li_metal") return Electrode::li_metal;
+    if (name == "copper") return Electrode::copper;
+    if (name == "blocking") return Electrode::blocking;
+    if (name == "cathode" && !is_left) return Electrode::cathode;
+    fail(fmt::format("'{}' cannot be the {} electrode", name, is_left ? "left (x = 0)" : "right"));
+    return Electrode::li_metal;
+  };
+  // a side: [electrode] or [electrode, film] read from the electrode inwards
+  const auto side = [&](std::vector<std::string> names, bool is_left, Electrode& el, bool& film) {
+    if (!is_left) std::reverse(names.begin(), names.end());
+    if (names.empty() || names.size() > 2) {
+      fail(fmt::format("the {} side has {} layers", is_left ? "left" : "right", names.size()));
+    }
+    el = electrode(names[0], is_left);
+    film = names.size() == 2;
+    if (!film) return;
+    const std::string expected = el == Electrode::cathode ? "cei" : el == Electrode::blocking ? "" : "sei";
+    if (names[1] != expected) {
+      fail(expected.empty() ? fmt::format("a blocking electrode has no film, found '{}'", names[1])
+                            : fmt::format("the film on a {} electrode is '{}', found '{}'", names[0],
+                                          expected, names[1]));
+    }
+  };
+  side(left, true, st.left, st.left_film);
+  side(right, false, st.right, st.right_film);
+  if (st.right == Electrode::cathode && !st.right_film) {
+    fail("the cathode needs its CEI: [..., qsse, cei, cathode] (give the CEI a small thickness to "
+         "leave it out)");
+  }
+  if (st.left == Electrode::blocking && st.right == Electrode::cathode) {
+    fail("a cathode needs a Li electrode opposite it");
+  }
+  return st;
+}
+
 // Checks the material's capacity figures against each other, sets the initial stoichiometry and
 // checks that every stoichiometry the cell starts from or is meant to reach has an OCP.
 void cathode_stoichiometry(const ParamSet& p, CathodeParams& k) {
@@ -170,44 +236,61 @@ void cathode_stoichiometry(const ParamSet& p, CathodeParams& k) {
 }  // namespace
 
 CellParams build_cell_params(const ParamSet& p) {
-  std::vector<std::string> required{"anode.exchange_current", "anode.thickness", "electrolyte.initial_concentration",
+  CellParams c;
+  c.stack = parse_stack(p);
+  const StackParams& st = c.stack;
+  const bool has_li = st.left != Electrode::blocking || st.right == Electrode::li_metal ||
+                      st.right == Electrode::copper;
+  std::vector<std::string> required{"electrolyte.initial_concentration",
              "electrolyte.conductivity", "electrolyte.diffusivity",
-             "electrolyte.transference_number", "membrane.thickness",
-             "cathode.porosity", "cathode.particle_radius",
-             "cathode.max_concentration", "cathode.ocp",
-             "cathode.diffusivity", "cathode.conductivity",
-             "cathode.density", "cathode.nominal_capacity"};
-  // Keys with alternatives: a missing one is reported with the rest, under its first name.
-  if (!p.has("cathode.rate_constant") && !p.has("cathode.exchange_current")) {
-    required.push_back("cathode.rate_constant");
+             "electrolyte.transference_number", "membrane.thickness"};
+  if (has_li) required.insert(required.end(), {"anode.exchange_current", "anode.thickness"});
+  if (st.left == Electrode::blocking || st.right == Electrode::blocking) {
+    required.push_back("blocking.double_layer_capacitance");
   }
-  if (!p.has("cathode.thickness") && !p.has("cathode.loading")) required.push_back("cathode.thickness");
-  if (!p.has("cathode.active_fraction") && !p.has("cathode.additive_fraction")) {
-    required.push_back("cathode.active_fraction");
-  }
-  if (!p.has("cathode.initial_stoichiometry") && !p.has("cell.initial_soc")) {
-    required.push_back("cathode.initial_stoichiometry");
+  if (st.full_cell()) {
+    required.insert(required.end(), {"cathode.porosity", "cathode.particle_radius",
+                                     "cathode.max_concentration", "cathode.ocp",
+                                     "cathode.diffusivity", "cathode.conductivity",
+                                     "cathode.density", "cathode.nominal_capacity"});
+    // Keys with alternatives: a missing one is reported with the rest, under its first name.
+    if (!p.has("cathode.rate_constant") && !p.has("cathode.exchange_current")) {
+      required.push_back("cathode.rate_constant");
+    }
+    if (!p.has("cathode.thickness") && !p.has("cathode.loading")) required.push_back("cathode.thickness");
+    if (!p.has("cathode.active_fraction") && !p.has("cathode.additive_fraction")) {
+      required.push_back("cathode.active_fraction");
+    }
+    if (!p.has("cathode.initial_stoichiometry") && !p.has("cell.initial_soc")) {
+      required.push_back("cathode.initial_stoichiometry");
+    }
   }
   p.require(required);
-  CellParams c;
   c.area = p.quantity("cell.area");
   c.contact_resistance = p.quantity("cell.contact_resistance");
   c.temperature = p.quantity("cell.temperature");
 
   auto& a = c.anode;
-  a.i0_ref = p.quantity("anode.exchange_current");
+  if (p.has("blocking.double_layer_capacitance")) {
+    c.stack.blocking_capacitance = p.quantity("blocking.double_layer_capacitance");
+  }
+  if (has_li) a.i0_ref = p.quantity("anode.exchange_current");
   a.c_ref = p.quantity("anode.reference_concentration");
   a.c_exponent = p.quantity("anode.concentration_exponent");
   a.activation_energy = p.quantity("anode.activation_energy");
   a.T_ref = p.quantity("anode.reference_temperature");
   a.alpha_a = p.quantity("anode.alpha_a");
   a.alpha_c = p.quantity("anode.alpha_c");
-  a.thickness = p.quantity("anode.thickness");
+  if (has_li) a.thickness = p.quantity("anode.thickness");
   a.molar_volume = p.quantity("anode.molar_volume");
 
+  const bool has_sei = (st.left != Electrode::blocking && st.left_film) ||
+                       (st.right != Electrode::cathode && st.right != Electrode::blocking && st.right_film);
   for (auto [film, name] : {std::pair{&c.sei, "sei"}, std::pair{&c.cei, "cei"}}) {
+    if (film == &c.sei ? !has_sei : !st.full_cell()) continue;  // a layer the stack has not
     film->thickness = p.quantity(std::string(name) + ".thickness");
     film->capacitance = p.quantity(std::string(name) + ".double_layer_capacitance");
+    film->permittivity = 8.8541878128e-12 * p.quantity(std::string(name) + ".relative_permittivity");
     film_conductivity(p, name, *film);
   }
 
@@ -259,46 +342,48 @@ CellParams build_cell_params(const ParamSet& p) {
   m.transport_efficiency = std::pow(m.porosity, p.quantity("membrane.bruggeman"));
 
   auto& k = c.cathode;
-  k.porosity = p.quantity("cathode.porosity");
-  k.density = p.quantity("cathode.density");
-  cathode_geometry(p, k);
-  // the particles that never cycle leave the model; the mass keeps them (CellParams::active_mass)
-  k.inactive_fraction = p.quantity("cathode.inactive_fraction");
-  k.active_fraction *= 1.0 - k.inactive_fraction;
-  k.transport_efficiency = p.given("cathode.transport_efficiency")
-                               ? p.quantity("cathode.transport_efficiency")
-                               : std::pow(k.porosity, p.quantity("cathode.bruggeman"));
-  k.particle_radius = p.quantity("cathode.particle_radius");
-  k.c_max = p.quantity("cathode.max_concentration");
-  k.ocp = material_function(p, "cathode.ocp");
-  std::tie(k.ocp_sto_min, k.ocp_sto_max) = material_function_domain(p, "cathode.ocp");
-  cathode_stoichiometry(p, k);
-  k.entropic = material_function(p, "cathode.entropic_coefficient");
-  k.ocp_T_ref = p.quantity("cathode.ocp_reference_temperature");
-  k.diffusivity = material_function(p, "cathode.diffusivity");
-  // The solid phase conducts through everything that is not pore (active + filler).
-  k.sigma_eff = p.quantity("cathode.conductivity") *
-                std::pow(1.0 - k.porosity, p.quantity("cathode.solid_bruggeman"));
-  // Exchange current: the Newman form with a rate constant, or a function of stoichiometry.
-  const bool has_k = p.given("cathode.rate_constant");
-  k.has_exchange_current = p.given("cathode.exchange_current");
-  if (has_k && k.has_exchange_current) {
-    throw InputError(p.where("cathode.exchange_current"), "cathode.rate_constant",
-                     "give either cathode.rate_constant (i0 = F k sqrt(c_e c_s (c_max - c_s))) or "
-                     "cathode.exchange_current (a function of sto), not both; unset an inherited "
-                     "one with '~'");
+  if (st.full_cell()) {
+    k.porosity = p.quantity("cathode.porosity");
+    k.density = p.quantity("cathode.density");
+    cathode_geometry(p, k);
+    // the particles that never cycle leave the model; the mass keeps them (CellParams::active_mass)
+    k.inactive_fraction = p.quantity("cathode.inactive_fraction");
+    k.active_fraction *= 1.0 - k.inactive_fraction;
+    k.transport_efficiency = p.given("cathode.transport_efficiency")
+                                 ? p.quantity("cathode.transport_efficiency")
+                                 : std::pow(k.porosity, p.quantity("cathode.bruggeman"));
+    k.particle_radius = p.quantity("cathode.particle_radius");
+    k.c_max = p.quantity("cathode.max_concentration");
+    k.ocp = material_function(p, "cathode.ocp");
+    std::tie(k.ocp_sto_min, k.ocp_sto_max) = material_function_domain(p, "cathode.ocp");
+    cathode_stoichiometry(p, k);
+    k.entropic = material_function(p, "cathode.entropic_coefficient");
+    k.ocp_T_ref = p.quantity("cathode.ocp_reference_temperature");
+    k.diffusivity = material_function(p, "cathode.diffusivity");
+    // The solid phase conducts through everything that is not pore (active + filler).
+    k.sigma_eff = p.quantity("cathode.conductivity") *
+                  std::pow(1.0 - k.porosity, p.quantity("cathode.solid_bruggeman"));
+    // Exchange current: the Newman form with a rate constant, or a function of stoichiometry.
+    const bool has_k = p.given("cathode.rate_constant");
+    k.has_exchange_current = p.given("cathode.exchange_current");
+    if (has_k && k.has_exchange_current) {
+      throw InputError(p.where("cathode.exchange_current"), "cathode.rate_constant",
+                       "give either cathode.rate_constant (i0 = F k sqrt(c_e c_s (c_max - c_s))) or "
+                       "cathode.exchange_current (a function of sto), not both; unset an inherited "
+                       "one with '~'");
+    }
+    if (has_k) k.rate_constant = p.quantity("cathode.rate_constant");
+    if (k.has_exchange_current) {
+      k.exchange_current = material_function(p, "cathode.exchange_current");
+      k.i0_c_ref = p.quantity("cathode.exchange_current_reference_concentration");
+      k.i0_c_exponent = p.quantity("cathode.exchange_current_concentration_exponent");
+    }
+    k.rate_activation_energy = p.quantity("cathode.rate_activation_energy");
+    k.rate_T_ref = p.quantity("cathode.rate_reference_temperature");
+    k.alpha_a = p.quantity("cathode.alpha_a");
+    k.alpha_c = p.quantity("cathode.alpha_c");
+    k.nominal_capacity = p.quantity("cathode.nominal_capacity");
   }
-  if (has_k) k.rate_constant = p.quantity("cathode.rate_constant");
-  if (k.has_exchange_current) {
-    k.exchange_current = material_function(p, "cathode.exchange_current");
-    k.i0_c_ref = p.quantity("cathode.exchange_current_reference_concentration");
-    k.i0_c_exponent = p.quantity("cathode.exchange_current_concentration_exponent");
-  }
-  k.rate_activation_energy = p.quantity("cathode.rate_activation_energy");
-  k.rate_T_ref = p.quantity("cathode.rate_reference_temperature");
-  k.alpha_a = p.quantity("cathode.alpha_a");
-  k.alpha_c = p.quantity("cathode.alpha_c");
-  k.nominal_capacity = p.quantity("cathode.nominal_capacity");
 
   // D5: the solvent held by the membrane and the cathode's pores
   auto& sv = c.solvent;

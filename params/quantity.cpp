@@ -9,7 +9,7 @@ namespace cascade {
 const char* quantity_forms() {
   return "discharge_capacity_mAh_g, discharge_capacity_mAh_g@<rate>C (a rate test's block), "
          "discharge_capacity_mAh_g@cycle_<n>, retention_pct@cycle_<n>, energy_Wh_kg, "
-         "mean_discharge_voltage_V, membrane_resistance_ohm";
+         "mean_discharge_voltage_V, membrane_resistance_ohm, polarization_mV@cycle_<n> (Li|Li)";
 }
 
 double number_in_unit(const std::string& text, const std::string& unit, const Source& where,
@@ -36,6 +36,7 @@ std::string QuantitySpec::unit() const {
     case Kind::energy: return "Wh/kg";
     case Kind::mean_discharge_voltage: return "V";
     case Kind::membrane_resistance: return "ohm";
+    case Kind::polarization_at_cycle: return "mV";
     default: return "mAh/g";
   }
 }
@@ -60,6 +61,7 @@ QuantitySpec parse_quantity_name(const std::string& name, const Source& where, c
   static const std::regex at_rate(R"(^discharge_capacity_mAh_g@([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)C$)");
   static const std::regex cap_cycle(R"(^discharge_capacity_mAh_g@cycle_([0-9]+)$)");
   static const std::regex ret_cycle(R"(^retention_pct@cycle_([0-9]+)$)");
+  static const std::regex pol_cycle(R"(^polarization_mV@cycle_([0-9]+)$)");
   std::smatch m;
   if (std::regex_match(name, m, at_rate)) {
     const double rate = std::stod(m[1].str());
@@ -68,14 +70,18 @@ QuantitySpec parse_quantity_name(const std::string& name, const Source& where, c
       q.block = fmt::format("{:g}C", rate);  // as rate_test_steps labels its blocks
       return q;
     }
-  } else if (std::regex_match(name, m, cap_cycle) || std::regex_match(name, m, ret_cycle)) {
-    q.kind = name[0] == 'r' ? K::retention_at_cycle : K::discharge_capacity_at_cycle;
+  } else if (std::regex_match(name, m, cap_cycle) || std::regex_match(name, m, ret_cycle) ||
+             std::regex_match(name, m, pol_cycle)) {
+    q.kind = name[0] == 'r' ? K::retention_at_cycle
+             : name[0] == 'p' ? K::polarization_at_cycle
+                              : K::discharge_capacity_at_cycle;
     q.cycle = std::stoi(m[1].str());
     if (q.cycle >= 1) return q;
   }
   const std::string stem = name.substr(0, name.find('@'));
   const std::string near = nearest(stem, {"discharge_capacity_mAh_g", "retention_pct", "energy_Wh_kg",
-                                          "mean_discharge_voltage_V", "membrane_resistance_ohm"});
+                                          "mean_discharge_voltage_V", "membrane_resistance_ohm",
+                                          "polarization_mV"});
   throw InputError(where, key,
                    fmt::format("'{}' is not a known output{}; valid: {}", name,
                                near.empty() || near == stem ? "" : fmt::format(" (did you mean '{}'?)", near),

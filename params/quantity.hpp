@@ -7,6 +7,8 @@
 //   energy_Wh_kg, mean_discharge_voltage_V
 //   membrane_resistance_ohm             L_membrane / (kappa eff) / area at the case's temperature
 //                                       (needs no run)
+//   polarization_mV@cycle_5             Li|Li: mean |V| over the plating and stripping halves of
+//                                       numbered cycle 5
 #include <string>
 
 #include "params/error.hpp"
@@ -22,12 +24,13 @@ struct QuantitySpec {
     energy,
     mean_discharge_voltage,
     membrane_resistance,
+    polarization_at_cycle,
   };
   std::string name;  // as written
   Kind kind = Kind::discharge_capacity;
   std::string block;  // at_rate: the rate test's block label, e.g. "5C"
   int cycle = 0;      // at_cycle
-  std::string unit() const;  // "mAh/g", "%", "Wh/kg", "V", "ohm"
+  std::string unit() const;  // "mAh/g", "%", "Wh/kg", "V", "ohm", "mV"
   bool needs_run() const { return kind != Kind::membrane_resistance; }
 };
 

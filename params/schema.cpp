@@ -155,6 +155,10 @@ Schema build_cascade_schema() {
   s.add(nonneg("cell.contact_resistance", dim::area_resistance,
                "contact resistance of tabs and collectors, per cell area", "0 ohm m2"));
   s.add(pos("cell.temperature", dim::temperature, "cell temperature (isothermal)", "25 degC"));
+  s.add(other("cell.stack", KeyKind::list,
+              "the layers from x = 0: [li_metal, sei, qsse, cei, cathode] (default), "
+              "[li_metal, sei, qsse, sei, li_metal], [blocking, qsse, blocking], "
+              "[li_metal, sei, qsse, copper]"));
   s.add(fraction("cell.initial_soc",
                  "initial state of charge, 0 (discharged) to 1 (charged): sets the initial cathode "
                  "stoichiometry between cathode.stoichiometry_discharged and "
@@ -197,7 +201,13 @@ Schema build_cascade_schema() {
     }
     s.add(nonneg(layer + ".double_layer_capacitance", dim::capacitance_per_area,
                  "double-layer capacitance of the interface (used by impedance)", "0 F/m2"));
+    s.add(nonneg(layer + ".relative_permittivity", dim::none,
+                 "dielectric constant of the film: its capacitance eps0 eps_r / thickness (used by "
+                 "impedance; 0: none)",
+                 "0"));
   }
+  s.add(nonneg("blocking.double_layer_capacitance", dim::capacitance_per_area,
+               "double-layer capacitance of a blocking (stainless steel) electrode (used by impedance)"));
 
   // ---- degradation: SEI growth on the foil ----
   s.add(choice("sei.growth.model", {"none", "plating_and_diffusion"},

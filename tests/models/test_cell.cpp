@@ -162,7 +162,7 @@ TEST_CASE("analytic Jacobian with CEI growth, while charging") {
 TEST_CASE("state layout: each cathode node's shells sit beside it, and every index has a name") {
   auto c = load_case("tests/data/models/rich_cell.yaml");
   Cell cell(c.cell);
-  CHECK(cell.size() == 5 + 2 * 4 + (5 + 4) * 5 + 4);  // foil block, membrane, cathode, collector
+  CHECK(cell.size() == 6 + 2 * 4 + (5 + 4) * 5 + 4);  // foil block, membrane, cathode, collector
   CHECK(cell.i_c_s(2, 0) == cell.i_c_e(4 + 2) + 5);
   CHECK(cell.describe(cell.i_c_s(3, 2)) == "c_s[r=2] at cathode node 3");
   CHECK(cell.describe(cell.i_phi_e(1)) == "phi_e at membrane node 1");
@@ -204,4 +204,44 @@ TEST_CASE("the exchange current can be a function of stoichiometry instead of a 
   // both forms at once is an error naming the two keys
   CHECK_THROWS_WITH_AS(load_case("tests/data/models/rich_cell_i0.yaml", {"cathode.rate_constant=3e-11"}),
                        doctest::Contains("either cathode.rate_constant"), cascade::InputError);
+}
+
+TEST_CASE("analytic Jacobian of a Li|Li cell, with and without the capacitive currents") {
+  auto c = load_case("tests/data/models/rich_li_li.yaml");
+  Simulation sim(c.cell, c.settings);
+  sim.run(c.steps, nullptr);
+  Cell& cell = sim.cell();
+  REQUIRE(cell.foils().size() == 2);
+  Snapshot s{sim.state(), sim.state_derivative()};
+  // every rate non-zero (at 1e-3 of each variable's size per second), so that each y' entry of
+  // the capacitive terms counts
+  const std::vector<double> scale = cell.typical_scale();
+  for (std::size_t k = 0; k < s.yp.size(); ++k) s.yp[k] += 1e-3 * scale[k] * std::sin(1.0 + 7.0 * k);
+  cell.set_control({Control::Mode::current, 20.0});
+  SUBCASE("time domain") { check_jacobian(cell, s, 25.0); }
+  SUBCASE("capacitive (impedance)") {
+    cell.set_capacitive(true);
+    check_jacobian(cell, s, 0.0);
+    check_jacobian(cell, s, 25.0);
+  }
+  SUBCASE("voltage control") {
+    cell.set_control({Control::Mode::voltage, s.y[cell.i_voltage()]});
+    check_jacobian(cell, s, 25.0);
+  }
+}
+
+TEST_CASE("analytic Jacobian of the full cell with its double layers on") {
+  auto c = load_case("tests/data/models/rich_cell.yaml", {"cei.double_layer_capacitance=0.2 F/m2",
+                                                          "sei.double_layer_capacitance=0.3 F/m2",
+                                                          "sei.relative_permittivity=8"});
+  Simulation sim(c.cell, c.settings);
+  sim.run(c.steps, nullptr);
+  Cell& cell = sim.cell();
+  Snapshot s{sim.state(), sim.state_derivative()};
+  const std::vector<double> scale = cell.typical_scale();
+  for (std::size_t k = 0; k < s.yp.size(); ++k) s.yp[k] += 1e-3 * scale[k] * std::sin(1.0 + 7.0 * k);
+  cell.set_control({Control::Mode::current, 20.0});
+  cell.set_capacitive(true);
+  check_jacobian(cell, s, 0.0);
+  check_jacobian(cell, s, 25.0);
 }

@@ -38,6 +38,28 @@ SweepSummary sweep(const SweepOptions& options);
 // The command: 0 when every point ran, 4 when some failed, 130 after Ctrl-C.
 int sweep_command(const SweepOptions& options);
 
+// `cascade eis`: impedance spectra (tools/cascade/eis.cpp).
+struct EisOptions {
+  std::string file, out_dir;
+  std::vector<std::string> overrides;
+  double f_max = 1e5, f_min = 1e-3;  // Hz
+  int points = 60;
+  std::vector<double> temperatures_C;  // one spectrum each, and an Arrhenius fit; empty: the case's
+  bool quiet = false;
+};
+int eis(const EisOptions& options);
+
+// `cascade bruce-vincent`: the potential-step measurement of t+ on a Li|Li cell
+// (tools/cascade/bruce_vincent.cpp).
+struct BruceVincentOptions {
+  std::string file, out_dir;
+  std::vector<std::string> overrides;
+  double step = 0.010;      // V
+  double hours = 0;         // of polarization; 0: ten diffusion times of the membrane
+  bool quiet = false;
+};
+int bruce_vincent(const BruceVincentOptions& options);
+
 // The resolved parameter set as text, one key per line: "key = value unit   [file:line]".
 std::string resolved_parameters_text(const std::string& file, const std::vector<std::string>& overrides);
 

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "params/error.hpp"
+#include "params/units.hpp"
 #include "solver/solver_error.hpp"
 #include "tools/cascade/commands.hpp"
 
@@ -81,6 +82,33 @@ int main(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber);
   validate->add_flag("--plots", validate_plots, "draw the pictures with tools/plot");
 
+  auto* eis = app.add_subcommand(
+      "eis", "impedance spectrum of the case's cell (at rest, or where its experiment leaves it)");
+  cascade::cli::EisOptions eis_opt;
+  std::string eis_from = "100 kHz", eis_to = "1 mHz";
+  std::vector<std::string> eis_temperatures;
+  eis->add_option("CASE", eis_opt.file, "case file (YAML)")->required()->check(CLI::ExistingFile);
+  eis->add_option("-o,--output", eis_opt.out_dir, "output directory (default out/<case>_eis)");
+  eis->add_option("--from", eis_from, "highest frequency (default 100 kHz; a bare number is Hz)");
+  eis->add_option("--to", eis_to, "lowest frequency (default 1 mHz)");
+  eis->add_option("--points", eis_opt.points, "frequencies, log-spaced (default 60)");
+  eis->add_option("--temperatures", eis_temperatures,
+                  "one spectrum at each (comma-separated; bare numbers are degC) and the "
+                  "electrolyte's activation energy from them")
+      ->delimiter(',');
+  add_set(eis);
+
+  auto* bv = app.add_subcommand(
+      "bruce-vincent", "t+ by the Bruce-Vincent-Evans potential step on a Li|Li cell");
+  cascade::cli::BruceVincentOptions bv_opt;
+  std::string bv_step = "10 mV";
+  bv->add_option("CASE", bv_opt.file, "case file of a Li|Li cell (YAML)")->required()->check(CLI::ExistingFile);
+  bv->add_option("-o,--output", bv_opt.out_dir, "output directory (default out/<case>_bruce_vincent)");
+  bv->add_option("--step", bv_step, "potential step (default 10 mV)");
+  bv->add_option("--hours", bv_opt.hours, "polarization time (default: ten diffusion times of the membrane)")
+      ->check(CLI::PositiveNumber);
+  add_set(bv);
+
   CLI11_PARSE(app, argc, argv);
   try {
     if (show->parsed()) return cascade::cli::params_show(params_file, overrides);
@@ -90,6 +118,29 @@ int main(int argc, char** argv) {
       return cascade::cli::bench(repeats, root, sweep_points);
     }
     if (fit->parsed()) return cascade::cli::fit(fit_file);
+    if (eis->parsed()) {
+      using cascade::to_si;
+      const auto in = [](const std::string& text, const cascade::Dimension& d, const char* option) {
+        try {
+          return to_si(text, d);
+        } catch (const cascade::UnitError& e) {
+          throw std::invalid_argument(fmt::format("{} '{}': {}", option, text, e.what()));
+        }
+      };
+      eis_opt.f_max = in(eis_from, cascade::dim::frequency, "--from");
+      eis_opt.f_min = in(eis_to, cascade::dim::frequency, "--to");
+      for (const auto& t : eis_temperatures) {
+        const auto q = cascade::parse_quantity(t);
+        eis_opt.temperatures_C.push_back(q.dim == cascade::dim::none ? q.si : q.si - 273.15);
+      }
+      eis_opt.overrides = overrides;
+      return cascade::cli::eis(eis_opt);
+    }
+    if (bv->parsed()) {
+      bv_opt.step = cascade::to_si(bv_step, cascade::dim::voltage);
+      bv_opt.overrides = overrides;
+      return cascade::cli::bruce_vincent(bv_opt);
+    }
     if (validate->parsed()) {
       return cascade::cli::validate(validate_paths, validate_out, validate_jobs, validate_plots);
     }

@@ -52,6 +52,17 @@ double quantity_value(const QuantitySpec& q, const CellParams& cell, const RunRe
       }
       return nan;
     }
+    case K::polarization_at_cycle: {
+      // mean |V| of the cycle's current steps, each |energy / charge| (constant current)
+      double sum = 0;
+      int n = 0;
+      for (const auto& s : res.steps) {
+        if (s.skipped || s.cycle != q.cycle || !(std::abs(s.charge) > 0)) continue;
+        sum += std::abs(s.energy / s.charge) * 1e3;
+        ++n;
+      }
+      return n > 0 ? sum / n : nan;
+    }
     case K::membrane_resistance: break;
   }
   return nan;

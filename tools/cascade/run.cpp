@@ -26,6 +26,7 @@
 #include "params/param_set.hpp"
 #include "params/protocol.hpp"
 #include "tools/cascade/commands.hpp"
+#include "tools/cascade/files.hpp"
 #include "tools/cascade/quantities.hpp"
 
 namespace cascade::cli {
@@ -34,16 +35,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Writes a file so that an interrupted run never leaves a half-written file that looks complete.
-void write_atomic(const fs::path& path, const std::string& content) {
-  const fs::path tmp = path.string() + ".partial";
-  {
-    std::ofstream out(tmp, std::ios::binary);
-    out << content;
-    if (!out) throw std::runtime_error(fmt::format("cannot write '{}'", tmp.string()));
-  }
-  fs::rename(tmp, path);
-}
 
 std::string value_text(const ParamSet& p, const Entry& e) {
   const KeySpec& spec = *p.schema().find(e.path);
@@ -299,35 +290,43 @@ int run_case(const std::string& file, const std::string& out_dir_arg,
 
   Simulation sim(cell, settings);
   const double mass = cell.active_mass();  // kg/m2
-  const double to_mAh_g = 1.0 / (3.6 * mass * 1000.0);  // C/m2 -> mAh/g  (C/kg / 3.6 = mAh/g)
+  // Capacities per mass of cathode active material; a cell without a cathode (Li|Li, Li|Cu)
+  // reports them per area.
+  const bool per_mass = cell.stack.full_cell() && mass > 0;
+  const std::string cap = per_mass ? "mAh_g" : "mAh_cm2";
+  const double to_mAh_g = per_mass ? 1.0 / (3.6 * mass * 1000.0)  // C/m2 -> mAh/g (C/kg / 3.6 = mAh/g)
+                                   : 1.0 / 36000.0;                // C/m2 -> mAh/cm2
+  const double to_Wh_kg = per_mass ? 1.0 / mass / 3600.0 : 0.0;
 
   // Time series, streamed to a partial file and renamed when complete.
   const fs::path ts_path = out_dir / "timeseries.csv";
   const fs::path ts_tmp = ts_path.string() + ".partial";
   auto ts = fmt::output_file(ts_tmp.string());
   ts.print(
-      "time_s,step,cycle,current_A_m2,voltage_V,capacity_mAh_g,temperature_K,ocv_V,"
+      "time_s,step,cycle,current_A_m2,voltage_V,capacity_{},temperature_K,ocv_V,"
       "eta_cathode_V,cei_ohmic_V,electrolyte_ohmic_V,electrolyte_concentration_V,sei_ohmic_V,"
       "eta_anode_V,solid_ohmic_V,contact_ohmic_V,sto_avg,sto_surface_avg,c_e_min_mol_m3,"
-      "c_e_max_mol_m3,li_foil_thickness_um\n");
+      "c_e_max_mol_m3,li_foil_thickness_um\n",
+      cap);
   // Per-cycle results, streamed as each cycle completes (a run stopped half way keeps them in
   // cycles.csv.partial) and renamed when the run ends.
   const fs::path cy_path = out_dir / "cycles.csv";
   const fs::path cy_tmp = cy_path.string() + ".partial";
   auto cy = fmt::output_file(cy_tmp.string());
-  cy.print("cycle,activation_cycle,discharge_capacity_mAh_g,charge_capacity_mAh_g,"
+  cy.print("cycle,activation_cycle,discharge_capacity_{0},charge_capacity_{0},"
            "coulombic_efficiency,energy_Wh_kg,mean_discharge_voltage_V,retention_pct,"
            "sei_thickness_nm,cei_thickness_nm,li_inventory_mAh_cm2,dead_li_mAh_cm2,"
            "active_material_pct,electrolyte_transport_pct,solvent_left_pct,"
-           "loss_active_material_mAh_g,loss_li_inventory_mAh_g,loss_kinetic_mAh_g,"
-           "cycles_skipped_after\n");
+           "loss_active_material_{0},loss_li_inventory_{0},loss_kinetic_{0},"
+           "cycles_skipped_after\n",
+           cap);
   const auto on_cycle = [&](const CycleResult& c) {
     const double ce = c.charge_charge > 0 ? c.discharge_charge / c.charge_charge : 0.0;
     const double v_mean = c.discharge_charge > 0 ? c.discharge_energy / c.discharge_charge : 0.0;
     cy.print("{},{},{:.6f},{:.6f},{:.8f},{:.6f},{:.6f},{:.4f},{:.4f},{:.4f},{:.6f},{:.6g},{:.6f},{:.6f},"
              "{:.6f},{:.6f},{:.6f},{:.6f},{}\n",
              c.cycle, c.activation_cycle, c.discharge_charge * to_mAh_g, c.charge_charge * to_mAh_g,
-             ce, c.discharge_energy / mass / 3600.0, v_mean, c.retention * 100.0,
+             ce, c.discharge_energy * to_Wh_kg, v_mean, c.retention * 100.0,
              c.sei_thickness * 1e9, c.cei_thickness * 1e9, c.li_inventory / 36000.0,
              c.dead_li / 36000.0, c.active_fraction * 100.0, c.transport_factor * 100.0,
              c.solvent_fraction * 100.0, c.loss_active * to_mAh_g, c.loss_inventory * to_mAh_g,
@@ -381,24 +380,39 @@ int run_case(const std::string& file, const std::string& out_dir_arg,
     st["end_s"] = s.t_end;
     st["end_reason"] = s.end_reason;
     st["end_voltage_V"] = s.end_voltage;
-    st["capacity_mAh_g"] = std::abs(s.charge) * to_mAh_g;
+    if (per_mass) st["capacity_mAh_g"] = std::abs(s.charge) * to_mAh_g;
     st["capacity_mAh_cm2"] = std::abs(s.charge) / 36000.0;
     st["skipped"] = s.skipped;
     js["steps"].push_back(st);
     (s.charge > 0 ? discharged : charged) += std::abs(s.charge);
   }
-  js["discharge_capacity_mAh_g"] = discharged * to_mAh_g;
-  js["charge_capacity_mAh_g"] = charged * to_mAh_g;
+  js["discharge_capacity_" + cap] = discharged * to_mAh_g;
+  js["charge_capacity_" + cap] = charged * to_mAh_g;
   js["discharge_capacity_mAh_cm2"] = discharged / 36000.0;
   js["cycles"] = 0;
   for (const auto& c : res.cycles) {
     if (c.cycle == 0) continue;
-    if (js["cycles"] == 0) js["first_cycle_discharge_capacity_mAh_g"] = c.discharge_charge * to_mAh_g;
+    if (js["cycles"] == 0) js["first_cycle_discharge_capacity_" + cap] = c.discharge_charge * to_mAh_g;
     js["cycles"] = c.cycle;
-    js["last_cycle_discharge_capacity_mAh_g"] = c.discharge_charge * to_mAh_g;
+    js["last_cycle_discharge_capacity_" + cap] = c.discharge_charge * to_mAh_g;
     js["last_cycle_retention_pct"] = c.retention * 100.0;
   }
   js["stop_reason"] = res.stop_reason;
+
+  // Plating/stripping between like electrodes (Li|Li): the polarization of every half cycle, the
+  // mean |V| over it (|energy / charge| at constant current) and |V| at its end.
+  if (!cell.stack.full_cell()) {
+    std::string csv = "half_cycle,cycle,time_h,current_mA_cm2,polarization_mV,end_polarization_mV\n";
+    int half = 0;
+    for (const auto& s : res.steps) {
+      if (s.skipped || !(std::abs(s.charge) > 0)) continue;
+      const double duration = s.t_end - s.t_start;
+      csv += fmt::format("{},{},{:.6f},{:.6g},{:.6f},{:.6f}\n", ++half, s.cycle, s.t_end / 3600.0,
+                         duration > 0 ? s.charge / duration / 10.0 : 0.0,
+                         std::abs(s.energy / s.charge) * 1e3, std::abs(s.end_voltage) * 1e3);
+    }
+    write_atomic(out_dir / "polarization.csv", csv);
+  }
 
   // A rate test: capacity per C-rate (mean and last of its cycles), in the order run.
   if (p.has("rate_test.rates")) {
@@ -453,8 +467,9 @@ int run_case(const std::string& file, const std::string& out_dir_arg,
     constexpr std::size_t shown = 12;
     for (std::size_t k = 0; k < res.steps.size() && k < shown; ++k) {
       const auto& s = res.steps[k];
-      std::cout << fmt::format("  {:<40} {:>9.2f} mAh/g  {:>9.1f} s  {}\n", s.text,
-                               std::abs(s.charge) * to_mAh_g, s.t_end - s.t_start, s.end_reason);
+      std::cout << fmt::format("  {:<40} {:>9.2f} {}  {:>9.1f} s  {}\n", s.text,
+                               std::abs(s.charge) * to_mAh_g, per_mass ? "mAh/g  " : "mAh/cm2",
+                               s.t_end - s.t_start, s.end_reason);
     }
     if (res.steps.size() > shown) {
       std::cout << fmt::format("  ... and {} more steps; per-cycle results in cycles.csv\n",

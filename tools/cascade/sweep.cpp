@@ -32,6 +32,7 @@
 #include "params/protocol.hpp"
 #include "params/sweep.hpp"
 #include "tools/cascade/commands.hpp"
+#include "tools/cascade/files.hpp"
 #include "tools/cascade/quantities.hpp"
 
 namespace cascade::cli {
@@ -392,15 +393,6 @@ class SweepProgress {
   bool shown_ = false;
 };
 
-void write_atomic(const fs::path& path, const std::string& content) {
-  const fs::path tmp = path.string() + ".partial";
-  {
-    std::ofstream out(tmp, std::ios::binary);
-    out << content;
-    if (!out) throw std::runtime_error(fmt::format("cannot write '{}'", tmp.string()));
-  }
-  fs::rename(tmp, path);
-}
 
 }  // namespace
 
