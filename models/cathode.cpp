@@ -81,6 +81,8 @@ Cell::Kinetics Cell::cathode_kinetics(int j, const double* y) const {
 
 void Cell::cathode_residual(const double* y, const double* yp, double* r) const {
   const double G = p_.cathode.sigma_eff / dx_c_;
+  const double cmax = p_.cathode.c_max;
+  const double D_const = ds_constant_ ? ds_->eval(0.0).v : 0.0;
   for (int j = 0; j < nc_; ++j) {
     const int e = nm_ + j;
     const double i_n = y[i_i_n(j)];
@@ -95,22 +97,22 @@ void Cell::cathode_residual(const double* y, const double* yp, double* r) const 
     r[i_cei(j)] = yp[i_cei(j)] -
                   p_.cei_growth.molar_volume * cei_rate(y[i_phi_s(j)] - y[i_phi_e(e)], y[i_cei(j)]).j;
     // C4: shells, fluxes outward
-    const double cmax = p_.cathode.c_max;
-    for (int s = 0; s < nr_; ++s) ds_shell_[s] = ds_->eval(y[i_c_s(j, s)] / cmax).v;
+    if (!ds_constant_) {
+      for (int s = 0; s < nr_; ++s) ds_shell_[s] = ds_->eval(y[i_c_s(j, s)] / cmax).v;
+    }
+    const double* c = y + i_c_s(j, 0);
+    const double* cp = yp + i_c_s(j, 0);
+    double* rc = r + i_c_s(j, 0);
     double F_in = 0.0;  // flux through the inner face of shell s (zero at the centre)
-    for (int s = 0; s < nr_; ++s) {
-      double F_out;
-      if (s == nr_ - 1) {
-        F_out = i_n / faraday;
-      } else {
-        const double cL = y[i_c_s(j, s)], cR = y[i_c_s(j, s + 1)];
-        const double D = 0.5 * (ds_shell_[s] + ds_shell_[s + 1]);
-        F_out = -D * (cR - cL) / shell_dist_[s + 1];
-      }
-      r[i_c_s(j, s)] = yp[i_c_s(j, s)] -
-                       (shell_area_[s] * F_in - shell_area_[s + 1] * F_out) / shell_volume_[s];
+    for (int s = 0; s + 1 < nr_; ++s) {
+      // a constant D_s is the face mean of equal values, so it needs no evaluation per shell
+      const double D = ds_constant_ ? D_const : 0.5 * (ds_shell_[s] + ds_shell_[s + 1]);
+      const double F_out = -D * (c[s + 1] - c[s]) / shell_dist_[s + 1];
+      rc[s] = cp[s] - (shell_area_[s] * F_in - shell_area_[s + 1] * F_out) / shell_volume_[s];
       F_in = F_out;
     }
+    const int s = nr_ - 1;
+    rc[s] = cp[s] - (shell_area_[s] * F_in - shell_area_[s + 1] * (i_n / faraday)) / shell_volume_[s];
   }
 }
 

@@ -39,8 +39,9 @@ class DaeSystem {
   virtual void jacobian(double t, double cj, const double* y, const double* yp,
                         JacobianSink& jac) = 0;
 
-  // Non-zero pattern (row, col) for the sparse (KLU) path; duplicates are allowed. Queried once,
-  // when the Integrator is built. Default: every position inside the band.
+  // Non-zero pattern (row, col); duplicates are allowed. Queried once, when the Integrator is
+  // built: KLU's structure, and the band path's trees to eliminate first (solver/condensed_lu.hpp),
+  // so a Jacobian entry outside it is an error there too. Default: every position inside the band.
   virtual std::vector<std::pair<int, int>> sparsity() const;
 
   // Event functions g_k(t, y, y'); a root is where one changes sign. num_roots() is queried at

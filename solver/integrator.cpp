@@ -23,6 +23,7 @@
 #include <utility>
 
 #include "solver/band_lu.hpp"
+#include "solver/condensed_lu.hpp"
 
 namespace cascade::solver {
 
@@ -81,6 +82,16 @@ std::string safe_describe(const DaeSystem& sys, int index) {
 // same results bit for bit), except the weighted sums of squares; see there.
 namespace fast_vector {
 
+// The element-wise kernels are also compiled for AVX2 (4 doubles an instruction instead of SSE2's
+// 2), picked at load time where the processor has it. Only the width changes: AVX2 brings no fused
+// multiply-add (that is FMA, not enabled here) and nothing is reassociated, so every element is
+// rounded as before.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define CASCADE_VECTOR_KERNEL __attribute__((target_clones("avx2", "default")))
+#else
+#define CASCADE_VECTOR_KERNEL
+#endif
+
 inline sunindextype length(N_Vector v) {
   return NV_LENGTH_S(v);
 }
@@ -89,7 +100,7 @@ inline double* data(N_Vector v) {
 }
 
 // y += a x
-void axpy(double a, const double* x, double* y, sunindextype n) {
+CASCADE_VECTOR_KERNEL void axpy(double a, const double* x, double* y, sunindextype n) {
   if (a == 1.0) {
     for (sunindextype i = 0; i < n; ++i) y[i] += x[i];
   } else if (a == -1.0) {
@@ -99,7 +110,7 @@ void axpy(double a, const double* x, double* y, sunindextype n) {
   }
 }
 
-void linear_sum(double a, N_Vector x, double b, N_Vector y, N_Vector z) {
+CASCADE_VECTOR_KERNEL void linear_sum(double a, N_Vector x, double b, N_Vector y, N_Vector z) {
   const sunindextype n = length(x);
   const double* xd = data(x);
   const double* yd = data(y);
@@ -144,25 +155,25 @@ void linear_sum(double a, N_Vector x, double b, N_Vector y, N_Vector z) {
   for (sunindextype i = 0; i < n; ++i) zd[i] = (a * xd[i]) + (b * yd[i]);
 }
 
-void constant(double c, N_Vector z) {
+CASCADE_VECTOR_KERNEL void constant(double c, N_Vector z) {
   std::fill(data(z), data(z) + length(z), c);
 }
 
-void prod(N_Vector x, N_Vector y, N_Vector z) {
+CASCADE_VECTOR_KERNEL void prod(N_Vector x, N_Vector y, N_Vector z) {
   const double* xd = data(x);
   const double* yd = data(y);
   double* zd = data(z);
   for (sunindextype i = 0, n = length(x); i < n; ++i) zd[i] = xd[i] * yd[i];
 }
 
-void div(N_Vector x, N_Vector y, N_Vector z) {
+CASCADE_VECTOR_KERNEL void div(N_Vector x, N_Vector y, N_Vector z) {
   const double* xd = data(x);
   const double* yd = data(y);
   double* zd = data(z);
   for (sunindextype i = 0, n = length(x); i < n; ++i) zd[i] = xd[i] / yd[i];
 }
 
-void scale(double c, N_Vector x, N_Vector z) {
+CASCADE_VECTOR_KERNEL void scale(double c, N_Vector x, N_Vector z) {
   const sunindextype n = length(x);
   const double* xd = data(x);
   double* zd = data(z);
@@ -177,19 +188,19 @@ void scale(double c, N_Vector x, N_Vector z) {
   }
 }
 
-void abs(N_Vector x, N_Vector z) {
+CASCADE_VECTOR_KERNEL void abs(N_Vector x, N_Vector z) {
   const double* xd = data(x);
   double* zd = data(z);
   for (sunindextype i = 0, n = length(x); i < n; ++i) zd[i] = std::abs(xd[i]);
 }
 
-void inv(N_Vector x, N_Vector z) {
+CASCADE_VECTOR_KERNEL void inv(N_Vector x, N_Vector z) {
   const double* xd = data(x);
   double* zd = data(z);
   for (sunindextype i = 0, n = length(x); i < n; ++i) zd[i] = 1.0 / xd[i];
 }
 
-void add_const(N_Vector x, double b, N_Vector z) {
+CASCADE_VECTOR_KERNEL void add_const(N_Vector x, double b, N_Vector z) {
   const double* xd = data(x);
   double* zd = data(z);
   for (sunindextype i = 0, n = length(x); i < n; ++i) zd[i] = xd[i] + b;
@@ -216,7 +227,7 @@ double max_norm(N_Vector x) {
   return max;
 }
 
-double weighted_square_sum(N_Vector x, N_Vector w) {
+CASCADE_VECTOR_KERNEL double weighted_square_sum(N_Vector x, N_Vector w) {
   const double* xd = data(x);
   const double* wd = data(w);
   const sunindextype n = length(x);
@@ -239,7 +250,7 @@ double weighted_square_sum(N_Vector x, N_Vector w) {
   return (s0 + s1) + (s2 + s3);
 }
 
-double weighted_square_sum_mask(N_Vector x, N_Vector w, N_Vector id) {
+CASCADE_VECTOR_KERNEL double weighted_square_sum_mask(N_Vector x, N_Vector w, N_Vector id) {
   const double* xd = data(x);
   const double* wd = data(w);
   const double* idd = data(id);
@@ -284,7 +295,7 @@ double min(N_Vector x) {
 // instead of the generic fallback's N passes (a scale, then z += c_i X_i one vector at a time),
 // with the same operations per element in the same order, so the same roundings.
 template <int N>
-void linear_combination_n(const double* c, N_Vector* X, N_Vector z) {
+CASCADE_VECTOR_KERNEL void linear_combination_n(const double* c, N_Vector* X, N_Vector z) {
   const double* x[N];
   for (int i = 0; i < N; ++i) x[i] = data(X[i]);
   double* zd = data(z);
@@ -360,28 +371,33 @@ void install(N_Vector v) {
 // zero() is BandLU's, the sink adds into it, setup factors it in place, solve back-substitutes.
 // (A matrix-embedded solver would not do: IDA 6.x then never calls setup, nor scales for cj.)
 
+// With the analytic Jacobian and the fast rounding, the matrix is a CondensedLU when the pattern
+// has trees to peel (solver/condensed_lu.hpp), and the BandLU is then unused.
 struct BandLUSolver {
   BandLU* lu = nullptr;
+  CondensedLU* condensed = nullptr;
   sunindextype last_flag = 0;  // 0, or k + 1 for a zero pivot in column k (as SUNLinSol_Band)
   bool factored = false;       // the last setup succeeded
   int singular_column = -1;    // the zero pivot of the latest setup, if it failed
 };
 
-BandLU& band_lu_of(SUNMatrix m) {
-  return *static_cast<BandLU*>(m->content);
-}
 BandLUSolver& band_solver_of(SUNLinearSolver s) {
   return *static_cast<BandLUSolver*>(s->content);
 }
 
 // The SUNMatrix does not own the BandLU: destroy frees only the shell.
-SUNMatrix new_band_lu_matrix(BandLU& lu, SUNContext ctx) {
+SUNMatrix new_band_lu_matrix(BandLUSolver& state, SUNContext ctx) {
   SUNMatrix m = not_null(SUNMatNewEmpty(ctx), "SUNMatNewEmpty");
-  m->content = &lu;
+  m->content = &state;
   m->ops->getid = [](SUNMatrix) { return SUNMATRIX_CUSTOM; };
   m->ops->destroy = [](SUNMatrix a) { SUNMatFreeEmpty(a); };
   m->ops->zero = [](SUNMatrix a) {
-    band_lu_of(a).zero();
+    BandLUSolver& st = *static_cast<BandLUSolver*>(a->content);
+    if (st.condensed != nullptr) {
+      st.condensed->zero();
+    } else {
+      st.lu->zero();
+    }
     return 0;
   };
   return m;
@@ -405,7 +421,7 @@ int band_lu_setup(SUNLinearSolver s, SUNMatrix a) {
       }
     }
   }
-  const int flag = lu.factor();
+  const int flag = state.condensed != nullptr ? state.condensed->factor() : lu.factor();
   state.last_flag = flag;
   state.factored = flag == 0;
   state.singular_column = flag - 1;  // -1 when it worked: only the latest setup is reported
@@ -419,7 +435,11 @@ int band_lu_solve(SUNLinearSolver s, SUNMatrix, N_Vector x, N_Vector b, sunrealt
   const double* bd = N_VGetArrayPointer(b);
   double* xd = N_VGetArrayPointer(x);
   if (xd != bd) std::copy(bd, bd + state.lu->size(), xd);
-  state.lu->solve(xd);
+  if (state.condensed != nullptr) {
+    state.condensed->solve(xd);
+  } else {
+    state.lu->solve(xd);
+  }
   return SUNLS_SUCCESS;
 }
 
@@ -549,6 +569,31 @@ class BandLUSink final : public MatrixSink {
   BandLU& lu_;
 };
 
+// The same into a CondensedLU, which takes only the entries of its pattern.
+class CondensedSink final : public MatrixSink {
+ public:
+  CondensedSink(const DaeSystem& sys, CondensedLU& lu) : sys_(sys), lu_(lu) {}
+
+  void prepare(SUNMatrix) override {}
+
+  void add(int row, int col, double value) override {
+    if (row < 0 || row >= lu_.size() || col < 0 || col >= lu_.size() || !lu_.add(row, col, value)) {
+      outside(row, col);
+    }
+  }
+
+ private:
+  [[noreturn, gnu::noinline, gnu::cold]] void outside(int row, int col) const {
+    throw SolverError(fmt::format(
+        "Jacobian entry (row {}, col {}) = d[{}]/d[{}] is not in the sparsity pattern: add it to "
+        "sparsity()",
+        row, col, safe_describe(sys_, row), safe_describe(sys_, col)));
+  }
+
+  const DaeSystem& sys_;
+  CondensedLU& lu_;
+};
+
 }  // namespace
 
 struct Integrator::Impl {
@@ -564,6 +609,7 @@ struct Integrator::Impl {
   sundials::Context ctx;
   NVectorPtr y, yp, id, atol, scratch_a, scratch_b;
   std::unique_ptr<BandLU> band_lu;  // LinearSolver::band: the Newton matrix and its factors
+  std::unique_ptr<CondensedLU> condensed;  // ... or these, when the pattern has trees to peel
   BandLUSolver band_solver;         // the SUNLinearSolver's content for LinearSolver::band
   MatrixPtr matrix;
   LinearSolverPtr linear_solver;
@@ -608,6 +654,24 @@ struct Integrator::Impl {
 
   void configure();
   void retire_counters();
+  // sys.sparsity(), every entry checked to lie inside the system (and its declared band, for
+  // the band solver).
+  std::vector<std::pair<int, int>> checked_pattern(bool within_band) const {
+    std::vector<std::pair<int, int>> pattern = sys.sparsity();
+    for (const auto& [row, col] : pattern) {
+      if (row < 0 || row >= n || col < 0 || col >= n) {
+        throw SolverError(fmt::format(
+            "sparsity() lists entry (row {}, col {}) outside the {} x {} system", row, col, n, n));
+      }
+      if (within_band && (row - col > ml || col - row > mu)) {
+        throw SolverError(fmt::format(
+            "sparsity() lists entry (row {}, col {}) = d[{}]/d[{}] outside the declared band "
+            "(lower {}, upper {})",
+            row, col, safe_describe(sys, row), safe_describe(sys, col), ml, mu));
+      }
+    }
+    return pattern;
+  }
   void apply_stop_time(double tout, bool one_step);
   std::string failure_message(const char* function, int flag, bool linear_solver_flag = false);
   std::string largest_local_error();
@@ -740,8 +804,13 @@ Integrator::Impl::Impl(DaeSystem& system, IntegratorOptions options)
         n, ml, mu,
         opts.band_sundials_rounding ? BandLU::Rounding::sundials : BandLU::Rounding::fast);
     band_solver.lu = band_lu.get();
+    if (opts.use_analytic_jacobian && !opts.band_sundials_rounding) {
+      condensed = std::make_unique<CondensedLU>(n, ml, mu, checked_pattern(true));
+      if (condensed->leaves() == 0) condensed.reset();
+      band_solver.condensed = condensed.get();
+    }
     if (opts.use_analytic_jacobian) {
-      matrix.reset(new_band_lu_matrix(*band_lu, sunctx));
+      matrix.reset(new_band_lu_matrix(band_solver, sunctx));
     } else {
       // IDA's difference quotients need one of its own matrices; setup copies it into BandLU.
       const auto lower = static_cast<sunindextype>(ml);
@@ -750,20 +819,18 @@ Integrator::Impl::Impl(DaeSystem& system, IntegratorOptions options)
                             "SUNBandMatrixStorage"));
     }
     linear_solver.reset(new_band_lu_solver(band_solver, sunctx));
-    sink = std::make_unique<BandLUSink>(sys, *band_lu);
+    if (condensed) {
+      sink = std::make_unique<CondensedSink>(sys, *condensed);
+    } else {
+      sink = std::make_unique<BandLUSink>(sys, *band_lu);
+    }
   } else if (opts.linear_solver == LinearSolver::sundials_band) {
     // SUNBandMatrix stores mu + ml upper diagonals, the room LU fill-in needs.
     matrix.reset(not_null(SUNBandMatrix(length, mu, ml, sunctx), "SUNBandMatrix"));
     linear_solver.reset(not_null(SUNLinSol_Band(y.get(), matrix.get(), sunctx), "SUNLinSol_Band"));
     sink = std::make_unique<BandSink>(sys, n, ml, mu);
   } else {
-    std::vector<std::pair<int, int>> pattern = sys.sparsity();
-    for (const auto& [row, col] : pattern) {
-      if (row < 0 || row >= n || col < 0 || col >= n) {
-        throw SolverError(fmt::format(
-            "sparsity() lists entry (row {}, col {}) outside the {} x {} system", row, col, n, n));
-      }
-    }
+    std::vector<std::pair<int, int>> pattern = checked_pattern(false);
     // CSC: sorted by column, then row; duplicates from overlapping sub-models merged.
     std::sort(pattern.begin(), pattern.end(), [](const auto& a, const auto& b) {
       return a.second != b.second ? a.second < b.second : a.first < b.first;
