@@ -31,6 +31,20 @@ std::vector<ImpedancePoint> impedance(Cell& cell, const std::vector<double>& y, 
   return out;
 }
 
+double arrhenius_activation_energy(const std::vector<double>& T, const std::vector<double>& sigma) {
+  constexpr double k_B_eV = 8.617333262e-5;  // eV/K
+  const double n = static_cast<double>(T.size());
+  double sx = 0, sy = 0, sxx = 0, sxy = 0;
+  for (std::size_t k = 0; k < T.size(); ++k) {
+    const double x = 1.0 / T[k], y = std::log(sigma[k]);
+    sx += x;
+    sy += y;
+    sxx += x * x;
+    sxy += x * y;
+  }
+  return -k_B_eV * (n * sxy - sx * sy) / (n * sxx - sx * sx);
+}
+
 std::vector<double> log_frequencies(double f_max, double f_min, int n) {
   std::vector<double> f(n);
   const double a = std::log10(f_max), b = std::log10(f_min);

@@ -19,6 +19,10 @@ struct ImpedancePoint {
 std::vector<ImpedancePoint> impedance(Cell& cell, const std::vector<double>& y, const std::vector<double>& yp,
                                       const std::vector<double>& frequencies);
 
+// The activation energy (eV) of a least-squares Arrhenius line through (T, sigma) points:
+// ln sigma = ln A - Ea / (k_B T). At least two temperatures.
+double arrhenius_activation_energy(const std::vector<double>& T, const std::vector<double>& sigma);
+
 // n frequencies from f_max down to f_min, evenly spaced in log f (n >= 2).
 std::vector<double> log_frequencies(double f_max, double f_min, int n);
 

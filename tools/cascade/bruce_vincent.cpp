@@ -1,12 +1,6 @@
-// `cascade bruce-vincent CASE`: the Bruce-Vincent-Evans measurement of the cation transference
-// number on a Li|Li cell (docs/model.md sec. 8). A small potential step dV from rest; the current
-// falls from I0 (no salt gradient yet) to Iss (the steady gradient); the voltage the interfaces
-// take (films, reactions, contacts) at those two moments, I0 R0 and Iss Rss, is read from the
-// model's voltage breakdown, as the experiment reads it from the spectra before and after, and
-//   t+ = Iss (dV - I0 R0) / (I0 (dV - Iss Rss)).
-// For an ideal solution whose salt diffusivity and conductivity obey the dilute-solution relation
-// this returns the input t+; the command also reports it with the thermodynamic factor set to 1,
-// so that the effect of non-ideality on the measurement can be read off.
+// `cascade bruce-vincent CASE`: the Bruce-Vincent-Evans measurement of t+ on a Li|Li cell
+// (models/bruce_vincent.hpp), reported with the file's thermodynamic factor and with an ideal
+// solution, so that the effect of non-ideality on the measurement can be read off.
 #include <fmt/format.h>
 
 #include <cmath>
@@ -14,7 +8,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
-#include "models/simulation.hpp"
+#include "models/bruce_vincent.hpp"
 #include "params/build_cell.hpp"
 #include "params/param_set.hpp"
 #include "tools/cascade/commands.hpp"
@@ -28,61 +22,14 @@ namespace {
 
 constexpr int kMembraneCells = 200;
 
-struct Measurement {
-  double I0 = 0, Iss = 0;      // A/m2, magnitudes
-  double V0_int = 0, Vss_int = 0;  // V taken by the interfaces and contacts
-  double t_plus = 0;           // Bruce-Vincent-Evans
-  double ratio = 0;            // Iss / I0
-  double t_plus_input = 0;     // the electrolyte's t+ at c0 and T
-  double seconds = 0;
-  std::vector<std::pair<double, double>> current;  // (s, A/m2)
-};
-
-Measurement measure(const ParamSet& p, double dV, double hours, double& seconds_used) {
+BruceVincentResult measure(const ParamSet& p, double dV, double hours) {
   const CellParams cell = build_cell_params(p);
   if (cell.stack.left != Electrode::li_metal || cell.stack.right != Electrode::li_metal) {
     throw InputError(p.where("cell.stack"), "cell.stack",
                      "the Bruce-Vincent measurement needs a Li|Li cell: cell.stack: "
                      "[li_metal, sei, qsse, sei, li_metal]");
   }
-  const double T = cell.temperature, c0 = cell.electrolyte.c0;
-  Measurement m;
-  m.t_plus_input = cell.electrolyte.transference_number.bind(T)->eval(c0).v;
-  if (hours <= 0) {
-    // ten times the slowest diffusion time of the membrane, L^2 / (pi^2 D_eff)
-    const double D = cell.electrolyte.diffusivity.bind(T)->eval(c0).v * cell.membrane.transport_efficiency;
-    const double L = cell.membrane.thickness;
-    seconds_used = 10.0 * L * L / (M_PI * M_PI * D);
-  } else {
-    seconds_used = hours * 3600.0;
-  }
-  Simulation sim(cell, build_solver_settings(p));
-  Step step;
-  step.text = fmt::format("Hold at {:g} mV for {:g} s", -dV * 1e3, seconds_used);
-  step.mode = Step::Mode::voltage;
-  step.voltage = -dV;  // strips the foil at x = 0: a positive (discharge) current
-  step.duration = seconds_used;
-  bool first = true;
-  const auto interfaces = [](const CellOutputs& o) {
-    const auto& b = o.breakdown;
-    return std::abs(b.sei_ohmic + b.eta_anode + b.eta_cathode + b.contact_ohmic);
-  };
-  Row last;
-  sim.run_step(step, 1, [&](const Row& r) {
-    m.current.emplace_back(r.t, r.out.current);
-    if (first) {
-      m.I0 = std::abs(r.out.current);
-      m.V0_int = interfaces(r.out);
-      first = false;
-    }
-    last = r;
-  });
-  m.Iss = std::abs(last.out.current);
-  m.Vss_int = interfaces(last.out);
-  m.ratio = m.Iss / m.I0;
-  m.t_plus = m.Iss * (dV - m.V0_int) / (m.I0 * (dV - m.Vss_int));
-  m.seconds = seconds_used;
-  return m;
+  return bruce_vincent(cell, build_solver_settings(p), dV, hours * 3600.0);
 }
 
 }  // namespace
@@ -101,10 +48,9 @@ int bruce_vincent(const BruceVincentOptions& o) {
   const std::string name = case_name(p);
   const fs::path out = o.out_dir.empty() ? fs::path("out") / (name + "_bruce_vincent") : fs::path(o.out_dir);
   fs::create_directories(out);
-  double seconds = 0;
-  const Measurement m = measure(p, o.step, o.hours, seconds);
+  const BruceVincentResult m = measure(p, o.step, o.hours);
   // the same cell with an ideal solution: how far the thermodynamic factor moves the measurement
-  const Measurement ideal = measure(p.with_overrides({"electrolyte.thermodynamic_factor=1"}), o.step, o.hours, seconds);
+  const BruceVincentResult ideal = measure(p.with_overrides({"electrolyte.thermodynamic_factor=1"}), o.step, o.hours);
 
   std::string csv = "time_s,current_mA_cm2\n";
   for (const auto& [t, I] : m.current) csv += fmt::format("{:.6f},{:.9g}\n", t, I / 10.0);

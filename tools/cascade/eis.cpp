@@ -23,8 +23,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr double k_B_eV = 8.617333262e-5;  // eV/K
-
 struct Spectrum {
   double T = 0;  // K
   std::vector<ImpedancePoint> z;
@@ -116,20 +114,14 @@ int eis(const EisOptions& o) {
   // membrane's L / kappa; ln kappa = ln A - Ea / (k_B T), least squares.
   if (spectra.size() >= 2) {
     std::string csv = "temperature_C,temperature_K,resistance_ohm_cm2,conductivity_S_cm\n";
-    double sx = 0, sy = 0, sxx = 0, sxy = 0;
-    const double n = static_cast<double>(spectra.size());
+    std::vector<double> T, sigma;
     for (const auto& s : spectra) {
       const double R = s.z.front().z.real() - s.contact;  // ohm m2
-      const double kappa = s.membrane_thickness / R;      // S/m
-      csv += fmt::format("{:.4f},{:.4f},{:.9g},{:.9g}\n", s.T - 273.15, s.T, R * 1e4, kappa / 100.0);
-      const double x = 1.0 / s.T, y = std::log(kappa);
-      sx += x;
-      sy += y;
-      sxx += x * x;
-      sxy += x * y;
+      T.push_back(s.T);
+      sigma.push_back(s.membrane_thickness / R);  // S/m
+      csv += fmt::format("{:.4f},{:.4f},{:.9g},{:.9g}\n", s.T - 273.15, s.T, R * 1e4, sigma.back() / 100.0);
     }
-    const double slope = (n * sxy - sx * sy) / (n * sxx - sx * sx);
-    const double Ea = -slope * k_B_eV;
+    const double Ea = arrhenius_activation_energy(T, sigma);
     write_atomic(out / "arrhenius.csv", csv);
     js["arrhenius"] = {{"activation_energy_eV", Ea},
                        {"from_C", spectra.front().T - 273.15},
