@@ -351,15 +351,54 @@ std::vector<Step> rate_test_steps(const ParamSet& params) {
   return steps;
 }
 
+namespace {
+// False when cell.stack names no cathode (Li|Li, Li|Cu, SS|SS); an ill-formed stack is left to
+// build_cell_params to report.
+bool stack_has_cathode(const ParamSet& params) {
+  if (!params.has("cell.stack")) return true;
+  const YAML::Node& n = params.at("cell.stack").node;
+  if (!n.IsSequence()) return true;
+  for (const auto& layer : n) {
+    if (layer.IsScalar() && layer.as<std::string>() == "cathode") return true;
+  }
+  return false;
+}
+
+// A C-rate or a capacity per gram is relative to the cathode: without one they mean nothing.
+void check_cathode_units(const ParamSet& params, const std::vector<Step>& steps) {
+  if (stack_has_cathode(params)) return;
+  DiagnosticList diags;
+  for (const Step& s : steps) {
+    const bool c_rate = ((s.mode == Step::Mode::current || s.mode == Step::Mode::power) &&
+                         s.amount.kind == Amount::Kind::c_rate) ||
+                        (s.until_current && s.until_current->kind == Amount::Kind::c_rate);
+    const bool per_gram = s.until_capacity && s.until_capacity->kind == Capacity::Kind::specific;
+    if (c_rate || per_gram) {
+      diags.add(s.src, "experiment",
+                fmt::format("'{}': {} is relative to the cathode, and this cell (cell.stack) has none; "
+                            "give a current density such as 0.2 mA/cm2 or a capacity such as 0.2 mAh/cm2",
+                            s.text, c_rate ? "a C-rate" : "a capacity per gram"));
+    }
+  }
+  diags.throw_if_any();
+}
+}  // namespace
+
 std::vector<Step> case_protocol(const ParamSet& params) {
   const bool rate = params.has("rate_test.rates");
   if (rate && params.has("experiment")) {
     throw InputError(params.where("rate_test.rates"), "rate_test",
                      "give either an experiment or a rate_test, not both");
   }
+  if (rate && !stack_has_cathode(params)) {
+    throw InputError(params.where("rate_test.rates"), "rate_test",
+                     "a rate test runs at C-rates of the cathode, and this cell (cell.stack) has none");
+  }
   if (rate) return rate_test_steps(params);
   params.require({"experiment"});
-  return parse_experiment(params);
+  std::vector<Step> steps = parse_experiment(params);
+  check_cathode_units(params, steps);
+  return steps;
 }
 
 StopWhen parse_stop_when(const ParamSet& params) {

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "params/build_cell.hpp"
+#include "params/protocol.hpp"
 
 namespace fs = std::filesystem;
 using cascade::InputError;
@@ -224,4 +225,51 @@ TEST_CASE("an inactive share of the active material leaves the model but not the
   CHECK(some.active_mass() == doctest::Approx(all.active_mass()).scale(0));  // mAh/g per the whole mass
   CHECK(some.one_c_current_density() == doctest::Approx(all.one_c_current_density()).scale(0));
   CHECK_THROWS_AS(with({"cathode.inactive_fraction=1"}), InputError);
+}
+
+TEST_CASE("cell.stack: the study's stacks, and clear errors for the rest") {
+  const std::string li_li =
+      "cell: {stack: [li_metal, sei, qsse, sei, li_metal]}\n"
+      "anode: {exchange_current: 10 A/m2, thickness: 50 um, molar_volume: 1.3e-5 m3/mol}\n"
+      "sei: {thickness: 2 nm, conductivity: 1e-6 S/m}\n"
+      "membrane: {thickness: 74 um}\n"
+      "electrolyte: {initial_concentration: 1000 mol/m3, conductivity: 0.03 S/m, diffusivity: 3e-12 m2/s,"
+      " transference_number: 0.7}\n";
+  const auto c = cascade::build_cell_params(ParamSet::load_string(li_li, "li_li.yaml"));
+  CHECK(c.stack.left == cascade::Electrode::li_metal);
+  CHECK(c.stack.right == cascade::Electrode::li_metal);
+  CHECK(c.stack.left_film);
+  CHECK(c.stack.right_film);
+  CHECK_FALSE(c.stack.full_cell());
+  // no cathode keys needed; the blocking electrode's capacitance is
+  CHECK_THROWS_WITH_AS(cascade::build_cell_params(ParamSet::load_string(
+                           "cell: {stack: [blocking, qsse, blocking]}\nmembrane: {thickness: 74 um}\n"
+                           "electrolyte: {conductivity: 0.03 S/m, diffusivity: 3e-12 m2/s, transference_number: 0.7}\n",
+                           "ss.yaml")),
+                       doctest::Contains("blocking.double_layer_capacitance"), cascade::InputError);
+  const auto bad = [&](const std::string& stack, const std::string& says) {
+    CAPTURE(stack);
+    std::string yaml = li_li;
+    yaml.replace(yaml.find("[li_metal, sei, qsse, sei, li_metal]"), 36, stack);
+    CHECK_THROWS_WITH_AS(cascade::build_cell_params(ParamSet::load_string(yaml, "li_li.yaml")),
+                         doctest::Contains(says.c_str()), cascade::InputError);
+  };
+  bad("[li_metal, sei, qsse, sei, lithium]", "unknown layer 'lithium'");
+  bad("[li_metal, sei, sei, li_metal]", "exactly one electrolyte layer 'qsse'");
+  bad("[cathode, cei, qsse, sei, li_metal]", "'cathode' cannot be the left (x = 0) electrode");
+  bad("[li_metal, cei, qsse, sei, li_metal]", "the film on a li_metal electrode is 'sei', found 'cei'");
+  bad("[blocking, sei, qsse, blocking]", "a blocking electrode has no film");
+  bad("[li_metal, sei, qsse, cathode]", "the cathode needs its CEI");
+  bad("li_metal", "not a list");
+}
+
+TEST_CASE("a cell without a cathode refuses C-rates and capacities per gram") {
+  const std::string yaml =
+      "cell: {stack: [li_metal, sei, qsse, sei, li_metal]}\n"
+      "experiment: ['Discharge at 0.2 mA/cm2 for 1 hour', 'Charge at 1C for 1 hour',"
+      " 'Discharge at 0.2 mA/cm2 until 10 mAh/g']\n";
+  const auto p = ParamSet::load_string(yaml, "li_li.yaml");
+  CHECK_THROWS_WITH_AS(cascade::case_protocol(p), doctest::Contains("'Charge at 1C for 1 hour': a C-rate is relative to the cathode"),
+                       cascade::InputError);
+  CHECK_THROWS_WITH_AS(cascade::case_protocol(p), doctest::Contains("a capacity per gram"), cascade::InputError);
 }

@@ -46,3 +46,30 @@ TEST_CASE("lithium and charge balances close over a full 1C discharge and a char
     CHECK(std::abs(salt - salt0) / salt0 < 1e-10);
   }
 }
+
+TEST_CASE("Li|Li: lithium and salt balances close over plating/stripping with SEI growth and dead Li") {
+  auto c = load_case("tests/data/models/rich_li_li_aging.yaml");
+  Simulation sim(c.cell, c.settings);
+  Cell& cell = sim.cell();
+  const auto total = [&](const std::vector<double>& y) {
+    return cell.foil_lithium(y.data()) + cell.sei_lithium(y.data()) + cell.dead_lithium(y.data()) +
+           cell.electrolyte_lithium(y.data());
+  };
+  const auto y0 = sim.state();
+  const double total0 = total(y0), salt0 = cell.electrolyte_lithium(y0.data());
+  const double left0 = y0[cell.foils()[0].base + 2], right0 = y0[cell.foils()[1].base + 2];
+  const auto res = sim.run({step("Discharge at 20 A/m2 for 30 minutes"), step("Charge at 20 A/m2 for 30 minutes"),
+                            step("Discharge at 20 A/m2 for 30 minutes")},
+                           nullptr);
+  REQUIRE(res.stop_reason.empty());
+  const auto& y = sim.state();
+  CHECK(std::abs(total(y) - total0) / total0 < 1e-12);
+  CHECK(std::abs(cell.electrolyte_lithium(y.data()) - salt0) / salt0 < 1e-10);
+  // Li moved from the foil at x = 0 to the one at x = L: one net half cycle of 10 C/cm2 ...
+  const double moved = 20.0 * 1800.0 / faraday * cell.params().anode.molar_volume;  // m
+  CHECK(left0 - y[cell.foils()[0].base + 2] > 0.99 * moved);
+  // ... and both foils lost Li to SEI and dead Li: the left more (it stripped twice)
+  CHECK(y[cell.foils()[1].base + 2] - right0 < moved);
+  CHECK(y[cell.foils()[0].base + 4] > y[cell.foils()[1].base + 4]);
+  CHECK(y[cell.foils()[1].base + 3] > c.cell.sei.thickness);
+}
