@@ -211,6 +211,7 @@ int bench(int repeats, const std::string& root, int sweep_points) {
     std::cout << fmt::format("{} steps: {} \n{} residual evaluations: {}\n{} jacobian evaluations: {}\n",
                              c.label, s.steps, c.label, s.residual_evals, c.label, s.jacobian_evals);
   }
+  bench_cell_tests(root, repeats);
   bench_cycling(root, repeats < 20);
   if (sweep_points > 0) {
     const Scratch tmp;

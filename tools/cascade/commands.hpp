@@ -18,6 +18,8 @@ int validate(const std::vector<std::string>& paths, const std::string& out_dir, 
 // Calibrates the parameters a fit file names against its targets (tools/cascade/fit.cpp).
 int fit(const std::string& file);
 int bench(int repeats, const std::string& root, int sweep_points);
+// The bench lines of the study's cheap cell tests: an impedance spectrum and Li|Li cycling.
+void bench_cell_tests(const std::string& root, int repeats);
 struct SweepOptions {
   std::string file;      // the sweep file
   int jobs = 0;          // worker threads, 0: all hardware threads
