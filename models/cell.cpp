@@ -485,11 +485,13 @@ void Cell::roots(double, const double* y, const double*, double* g) {
       case Event::Kind::voltage_above: g[k] = ev.value - V; break;
       case Event::Kind::current_below: g[k] = std::abs(I) - ev.value; break;
       case Event::Kind::foil_depleted: {
-        // every electrode that holds Li (a copper one that starts empty begins at the root, which
-        // IDA leaves inactive until it has moved away from it)
+        // every electrode that holds Li; an empty one (copper before plating) only while it is
+        // being stripped, so that plating onto it is not a depletion
         double lo = 1e300;
         for (const Foil& f : foils_) {
-          if (f.kind != Electrode::blocking) lo = std::min(lo, y[f.base + 2]);
+          if (f.kind == Electrode::blocking) continue;
+          if (y[f.base + 2] <= ev.value && y[f.base + 1] <= 0.0) continue;
+          lo = std::min(lo, y[f.base + 2]);
         }
         g[k] = (lo < 1e300 ? lo : 1.0) - ev.value;
         break;
@@ -522,6 +524,20 @@ void Cell::roots(double, const double* y, const double*, double* g) {
       }
     }
   }
+}
+
+const Cell::Foil& Cell::thinnest_foil(const double* y) const {
+  const Foil* best = &foils_[0];
+  double lo = 1e300;
+  for (const Foil& f : foils_) {
+    if (f.kind == Electrode::blocking) continue;
+    if (y[f.base + 2] <= 0.0 && y[f.base + 1] <= 0.0) continue;
+    if (y[f.base + 2] < lo) {
+      lo = y[f.base + 2];
+      best = &f;
+    }
+  }
+  return *best;
 }
 
 std::string Cell::describe(int index) const {

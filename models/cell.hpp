@@ -169,6 +169,9 @@ class Cell : public solver::DaeSystem {
     bool film = true;  // covered by an SEI
   };
   const std::vector<Foil>& foils() const { return foils_; }
+  // The electrode whose Li runs out first (the foil_depleted event's): the one with the least Li
+  // among those that hold some or are being stripped.
+  const Foil& thinnest_foil(const double* y) const;
   bool full_cell() const { return p_.stack.full_cell(); }
   int i_c_e(int e) const { return e < nm_ ? foil_block + 2 * e : cathode_base(e - nm_); }
   int i_phi_e(int e) const { return i_c_e(e) + 1; }

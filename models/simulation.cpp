@@ -123,9 +123,14 @@ StepResult Simulation::run_step(const Step& step, int index,
   for (std::size_t k = 0; k < g.size(); ++k) {
     if (g[k] <= 0.0) {
       res.skipped = true;
-      res.foil_depleted = events[k].kind == Event::Kind::foil_depleted;
+      // Li plated on copper running out ends a step (a Li|Cu cell's stripping); a Li foil running
+      // out ends the cell
+      const bool copper = events[k].kind == Event::Kind::foil_depleted &&
+                          cell_.thinnest_foil(y_.data()).kind == Electrode::copper;
+      res.foil_depleted = events[k].kind == Event::Kind::foil_depleted && !copper;
       res.end_reason = fmt::format("skipped: the cell is already past this step's limit ({})",
-                                   events[k].kind == Event::Kind::foil_depleted
+                                   copper ? "no Li left on the copper electrode"
+                                   : events[k].kind == Event::Kind::foil_depleted
                                        ? "the Li foil is used up"
                                    : events[k].kind == Event::Kind::salt_depleted
                                        ? "the electrolyte is out of salt"
@@ -180,8 +185,12 @@ StepResult Simulation::run_step(const Step& step, int index,
           res.end_reason = fmt::format("current fell to {:.4g} A/m2", ev.value);
           break;
         case Event::Kind::foil_depleted:
-          res.end_reason = "the Li foil is used up";
-          res.foil_depleted = true;
+          if (cell_.thinnest_foil(y_.data()).kind == Electrode::copper) {
+            res.end_reason = "the Li plated on the copper electrode is stripped";
+          } else {
+            res.end_reason = "the Li foil is used up";
+            res.foil_depleted = true;
+          }
           break;
         case Event::Kind::charge_passed:
           res.end_reason = fmt::format("{:.6g} mAh/cm2 passed", ev.value / 36000.0);

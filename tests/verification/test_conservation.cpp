@@ -73,3 +73,23 @@ TEST_CASE("Li|Li: lithium and salt balances close over plating/stripping with SE
   CHECK(y[cell.foils()[0].base + 4] > y[cell.foils()[1].base + 4]);
   CHECK(y[cell.foils()[1].base + 3] > c.cell.sei.thickness);
 }
+
+TEST_CASE("Li|Cu: what is plated onto copper strips back, and an emptied copper ends the step, not the run") {
+  auto c = load_case("tests/data/models/rich_li_li.yaml", {"cell.stack=[li_metal, sei, qsse, copper]"});
+  Simulation sim(c.cell, c.settings);
+  Cell& cell = sim.cell();
+  REQUIRE(cell.foils()[1].kind == Electrode::copper);
+  CHECK(sim.state()[cell.foils()[1].base + 2] == 0.0);
+  const auto res = sim.run({step("Discharge at 5 A/m2 for 1 hour"), step("Charge at 5 A/m2 until 1 V"),
+                            step("Discharge at 5 A/m2 for 30 minutes"), step("Charge at 5 A/m2 until 1 V")},
+                           nullptr);
+  CHECK(res.stop_reason.empty());
+  REQUIRE(res.steps.size() == 4);
+  CHECK(res.steps[1].end_reason == "the Li plated on the copper electrode is stripped");
+  CHECK(std::abs(res.steps[1].charge) == doctest::Approx(res.steps[0].charge).epsilon(1e-6));
+  CHECK(std::abs(res.steps[3].charge) == doctest::Approx(res.steps[2].charge).epsilon(1e-6));
+  // stripping an empty copper electrode is skipped with its reason
+  const auto again = sim.run({step("Charge at 5 A/m2 until 1 V")}, nullptr);
+  CHECK(again.steps[0].skipped);
+  CHECK(again.steps[0].end_reason.find("no Li left on the copper electrode") != std::string::npos);
+}
