@@ -201,33 +201,37 @@ std::string derived_parameters_text(const ParamSet& p) {
   rows.emplace_back("sei.area_resistance",
                     fmt::format("{:.4g} ohm cm2   [thickness / conductivity, per foil area]",
                                 c.sei.thickness / c.sei.conductivity * 1e4));
-  rows.emplace_back("cei.area_resistance",
-                    fmt::format("{:.4g} ohm cm2   [thickness / conductivity, per particle area]",
-                                c.cei.thickness / c.cei.conductivity * 1e4));
+  if (c.stack.full_cell()) {
+    rows.emplace_back("cei.area_resistance",
+                      fmt::format("{:.4g} ohm cm2   [thickness / conductivity, per particle area]",
+                                  c.cei.thickness / c.cei.conductivity * 1e4));
+  }
   const double kappa = c.electrolyte.conductivity.bind(c.temperature)->eval(c.electrolyte.c0).v;
   rows.emplace_back(
       "membrane.area_resistance",
       fmt::format("{:.4g} ohm cm2   [thickness / (kappa transport_efficiency) at {:.2f} K, c0]",
                   c.membrane.thickness / (kappa * c.membrane.transport_efficiency) * 1e4,
                   c.temperature));
-  // keys the set left to the builder (one line per key over the whole listing)
-  if (!p.has("cathode.active_fraction")) {
-    rows.emplace_back("cathode.active_fraction",
-                      fmt::format("{:.6g}   [1 - porosity - additive_fraction, times 1 - inactive_fraction]", c.cathode.active_fraction));
+  if (c.stack.full_cell()) {  // a cell without a cathode has nothing more to derive
+    // keys the set left to the builder (one line per key over the whole listing)
+    if (!p.has("cathode.active_fraction")) {
+      rows.emplace_back("cathode.active_fraction",
+                        fmt::format("{:.6g}   [1 - porosity - additive_fraction, times 1 - inactive_fraction]", c.cathode.active_fraction));
+    }
+    if (!p.has("cathode.thickness")) {
+      rows.emplace_back("cathode.thickness",
+                        fmt::format("{:.6g} m   [loading / (density active_fraction)]", c.cathode.thickness));
+    }
+    if (!p.has("cathode.initial_stoichiometry")) {
+      rows.emplace_back("cathode.initial_stoichiometry",
+                        fmt::format("{:.6g}   [from cell.initial_soc]", c.cathode.sto0));
+    }
+    rows.emplace_back("cathode.ocp_valid_range",
+                      fmt::format("[{:.6g}, {:.6g}]", c.cathode.ocp_sto_min, c.cathode.ocp_sto_max));
+    rows.emplace_back("active_mass", fmt::format("{:.6g} mg/cm2", c.active_mass() * 100));
+    rows.emplace_back("one_c_current", fmt::format("{:.6g} mA/cm2   [active mass x nominal capacity / 1 h]",
+                                                   c.one_c_current_density() / 10));
   }
-  if (!p.has("cathode.thickness")) {
-    rows.emplace_back("cathode.thickness",
-                      fmt::format("{:.6g} m   [loading / (density active_fraction)]", c.cathode.thickness));
-  }
-  if (!p.has("cathode.initial_stoichiometry")) {
-    rows.emplace_back("cathode.initial_stoichiometry",
-                      fmt::format("{:.6g}   [from cell.initial_soc]", c.cathode.sto0));
-  }
-  rows.emplace_back("cathode.ocp_valid_range",
-                    fmt::format("[{:.6g}, {:.6g}]", c.cathode.ocp_sto_min, c.cathode.ocp_sto_max));
-  rows.emplace_back("active_mass", fmt::format("{:.6g} mg/cm2", c.active_mass() * 100));
-  rows.emplace_back("one_c_current", fmt::format("{:.6g} mA/cm2   [active mass x nominal capacity / 1 h]",
-                                                 c.one_c_current_density() / 10));
   std::size_t width = 0;
   for (const auto& r : rows) width = std::max(width, r.first.size());
   std::string out = "# derived by the cell builder\n";
