@@ -36,6 +36,19 @@ TEST_CASE("cascade eis: a full cell at half charge, and a blocking cell given an
   REQUIRE(r.status == 0);
   const std::string csv = slurp(out.path / "eis.csv");
   CHECK(std::count(csv.begin(), csv.end(), '\n') == 31);
+  // where an experiment leaves the cell: charged half way at C/5 and rested, its spectrum is
+  // the one of a cell at rest at that state of charge (within the rest's relaxation)
+  const ScratchDir ex("eis_exp");
+  std::ofstream(ex.path / "half.yaml") << fmt::format(
+      "include: '{}'\nexperiment: ['Charge at C/5 for 150 minutes', 'Rest for 10 hours']\n",
+      repo_path("params/cells/ncm811_gz62.yaml"));
+  const auto after = run_cascade(fmt::format("eis '{}' --points 5 -o '{}'", (ex.path / "half.yaml").string(),
+                                             (ex.path / "o").string()));
+  REQUIRE(after.status == 0);
+  const auto js = nlohmann::json::parse(slurp(ex.path / "o" / "summary.json"));
+  const double V = js["spectra"][0]["voltage_V"].get<double>();
+  CHECK(V > 3.6);  // charged: no longer the discharged cell's voltage
+  CHECK(js["spectra"][0]["current_A_m2"].get<double>() == doctest::Approx(0.0).scale(1.0));
   const ScratchDir d("eis_bad");
   std::ofstream(d.path / "bad.yaml") << fmt::format(
       "include: '{}'\nexperiment: ['Discharge at 0.1 mA/cm2 for 1 minute']\n", repo_path("params/cells/ss_gz62.yaml"));

@@ -71,14 +71,23 @@ TEST_CASE("Li|Li: the SEI and charge-transfer arcs with the resistances of their
 }
 
 TEST_CASE("at low frequency the spectrum is the time-domain response to a small sinusoidal current") {
-  auto c = load_case("params/cells/li_li_gz62.yaml");
-  for (const double f : {1e-3, 2e-2}) {
+  struct Probe {
+    const char* file;
+    std::vector<std::string> overrides;
+    double f;  // Hz
+  };
+  // the Li|Li cell (salt diffusion) and a full cell at half charge (particle diffusion too)
+  for (const Probe& probe : {Probe{"params/cells/li_li_gz62.yaml", {}, 1e-3}, Probe{"params/cells/li_li_gz62.yaml", {}, 2e-2},
+                             Probe{"params/cells/ncm811_gz62.yaml", {"cell.initial_soc=0.5"}, 1e-3}}) {
+    const double f = probe.f;
+    CAPTURE(probe.file);
     CAPTURE(f);
+    auto c = load_case(probe.file, probe.overrides);
     Cell cell(c.cell);
     std::vector<double> y, yp;
     cell.initial_state(y, yp);
     const cplx z_eis = impedance(cell, y, yp, {f})[0].z;
-    // 1 % of the study's 0.2 mA/cm2: small enough to be linear
+    // 1 % of the study's 0.2 mA/cm2 (about C/100 for the full cell): small enough to be linear
     const double A = 0.02;  // A/m2
     cell.set_control({Control::Mode::current, 0.0, A, f, 0.0});
     solver::Integrator ida(cell, integrator_options(cell, c.settings));
