@@ -9,7 +9,8 @@ namespace cascade {
 const char* quantity_forms() {
   return "discharge_capacity_mAh_g, discharge_capacity_mAh_g@<rate>C (a rate test's block), "
          "discharge_capacity_mAh_g@cycle_<n>, retention_pct@cycle_<n>, energy_Wh_kg, "
-         "mean_discharge_voltage_V, membrane_resistance_ohm, polarization_mV@cycle_<n> (Li|Li)";
+         "mean_discharge_voltage_V, membrane_resistance_ohm, high_frequency_resistance_ohm, "
+         "polarization_mV@cycle_<n> (Li|Li)";
 }
 
 double number_in_unit(const std::string& text, const std::string& unit, const Source& where,
@@ -35,7 +36,8 @@ std::string QuantitySpec::unit() const {
     case Kind::retention_at_cycle: return "%";
     case Kind::energy: return "Wh/kg";
     case Kind::mean_discharge_voltage: return "V";
-    case Kind::membrane_resistance: return "ohm";
+    case Kind::membrane_resistance:
+    case Kind::high_frequency_resistance: return "ohm";
     case Kind::polarization_at_cycle: return "mV";
     default: return "mAh/g";
   }
@@ -56,6 +58,10 @@ QuantitySpec parse_quantity_name(const std::string& name, const Source& where, c
   }
   if (name == "membrane_resistance_ohm") {
     q.kind = K::membrane_resistance;
+    return q;
+  }
+  if (name == "high_frequency_resistance_ohm") {
+    q.kind = K::high_frequency_resistance;
     return q;
   }
   static const std::regex at_rate(R"(^discharge_capacity_mAh_g@([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)C$)");
@@ -81,6 +87,7 @@ QuantitySpec parse_quantity_name(const std::string& name, const Source& where, c
   const std::string stem = name.substr(0, name.find('@'));
   const std::string near = nearest(stem, {"discharge_capacity_mAh_g", "retention_pct", "energy_Wh_kg",
                                           "mean_discharge_voltage_V", "membrane_resistance_ohm",
+                                          "high_frequency_resistance_ohm",
                                           "polarization_mV"});
   throw InputError(where, key,
                    fmt::format("'{}' is not a known output{}; valid: {}", name,

@@ -7,6 +7,9 @@
 //   energy_Wh_kg, mean_discharge_voltage_V
 //   membrane_resistance_ohm             L_membrane / (kappa eff) / area at the case's temperature
 //                                       (needs no run)
+//   high_frequency_resistance_ohm       Re Z at 100 kHz of the case's cell at rest, over its area:
+//                                       the bulk (and contact) resistance an impedance
+//                                       measurement reads (needs no run)
 //   polarization_mV@cycle_5             Li|Li: mean |V| over the plating and stripping halves of
 //                                       numbered cycle 5
 #include <string>
@@ -25,13 +28,14 @@ struct QuantitySpec {
     mean_discharge_voltage,
     membrane_resistance,
     polarization_at_cycle,
+    high_frequency_resistance,
   };
   std::string name;  // as written
   Kind kind = Kind::discharge_capacity;
   std::string block;  // at_rate: the rate test's block label, e.g. "5C"
   int cycle = 0;      // at_cycle
   std::string unit() const;  // "mAh/g", "%", "Wh/kg", "V", "ohm", "mV"
-  bool needs_run() const { return kind != Kind::membrane_resistance; }
+  bool needs_run() const { return kind != Kind::membrane_resistance && kind != Kind::high_frequency_resistance; }
 };
 
 // Parses an output name; throws InputError at `where` (under `key`) listing the valid forms.

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "models/impedance.hpp"
+
 namespace cascade::cli {
 
 double quantity_value(const QuantitySpec& q, const CellParams& cell, const RunResult& res) {
@@ -10,6 +12,12 @@ double quantity_value(const QuantitySpec& q, const CellParams& cell, const RunRe
   if (q.kind == K::membrane_resistance) {
     const double kappa = cell.electrolyte.conductivity.bind(cell.temperature)->eval(cell.electrolyte.c0).v;
     return cell.membrane.thickness / (kappa * cell.membrane.transport_efficiency) / cell.area;
+  }
+  if (q.kind == K::high_frequency_resistance) {
+    Cell c(cell);
+    std::vector<double> y, yp;
+    c.initial_state(y, yp);
+    return impedance(c, y, yp, {1e5})[0].z.real() / cell.area;
   }
   const double mass = cell.active_mass();             // kg/m2
   const double to_mAh_g = 1.0 / (3.6 * mass * 1000);  // C/m2 -> mAh/g
@@ -63,7 +71,8 @@ double quantity_value(const QuantitySpec& q, const CellParams& cell, const RunRe
       }
       return n > 0 ? sum / n : nan;
     }
-    case K::membrane_resistance: break;
+    case K::membrane_resistance:
+    case K::high_frequency_resistance: break;
   }
   return nan;
 }
