@@ -34,55 +34,75 @@ Cell::CeiRate Cell::cei_rate(double E, double L_cei) const {
 double Cell::surface_stoichiometry(int j, const double* y) const {
   const auto& k = p_.cathode;
   const double cN = y[i_c_s(j, nr_ - 1)];
-  const double D = ds_->eval(cN / k.c_max).v;
+  const double D = ds_constant_ ? ds_value_.v : ds_->value(cN / k.c_max);
   return (cN - y[i_i_n(j)] * shell_half_outer_ / (faraday * D)) / k.c_max;
 }
 
 Cell::Kinetics Cell::cathode_kinetics(int j, const double* y) const {
+  return kinetics<true>(j, y);
+}
+
+template <bool slopes>
+Cell::Kinetics Cell::kinetics(int j, const double* y) const {
   const auto& k = p_.cathode;
   Kinetics K{};
   const double cN = y[i_c_s(j, nr_ - 1)];
-  const auto D = ds_->eval(cN / k.c_max);
+  // the residual takes values alone (value() rounds as eval().v does)
+  const auto at = [](const Fn1D& fn, double x) {
+    if constexpr (slopes) {
+      return fn.eval(x);
+    } else {
+      return ValueSlope{fn.value(x), 0.0};
+    }
+  };
+  // constant functions are read, not called
+  const ValueSlope D = ds_constant_ ? ds_value_ : at(*ds_, cN / k.c_max);
   const double i_n = y[i_i_n(j)];
   K.c_surf = cN - i_n * shell_half_outer_ / (faraday * D.v);
-  K.dcs_dcN = 1.0 + i_n * shell_half_outer_ * D.dv / (k.c_max * faraday * D.v * D.v);
-  K.dcs_din = -shell_half_outer_ / (faraday * D.v);
+  if constexpr (slopes) {
+    K.dcs_dcN = 1.0 + i_n * shell_half_outer_ * D.dv / (k.c_max * faraday * D.v * D.v);
+    K.dcs_din = -shell_half_outer_ / (faraday * D.v);
+  }
   if (!(K.c_surf > 0.0 && K.c_surf < k.c_max)) {
     throw solver::RecoverableError(
         "particle surface concentration outside (0, c_max) at cathode node " + std::to_string(j));
   }
   K.sto_surf = K.c_surf / k.c_max;
-  const auto U = ocp_->eval(K.sto_surf);
-  const auto dUdT = dudt_->eval(K.sto_surf);
+  const ValueSlope U = at(*ocp_, K.sto_surf);
+  const ValueSlope dUdT = dudt_constant_ ? dudt_value_ : at(*dudt_, K.sto_surf);
   K.U = U.v + (T_ - k.ocp_T_ref) * dUdT.v;
   const double R_cei = y[i_cei(j)] / p_.cei.conductivity;
   K.eta = y[i_phi_s(j)] - y[i_phi_e(nm_ + j)] - K.U - i_n * R_cei;
   const double ce = y[i_c_e(nm_ + j)];
   if (k.has_exchange_current) {
     // i0 = i0(sto) (c_e/c_ref)^g
-    const auto f = i0_fn_->eval(K.sto_surf);
+    const ValueSlope f = at(*i0_fn_, K.sto_surf);
     const double cf = std::pow(ce / k.i0_c_ref, k.i0_c_exponent);
     K.i0 = f.v * cf;
-    K.di0_dcs = f.dv * cf / k.c_max;
-    K.di0_dce = k.i0_c_exponent * K.i0 / ce;
+    if constexpr (slopes) {
+      K.di0_dcs = f.dv * cf / k.c_max;
+      K.di0_dce = k.i0_c_exponent * K.i0 / ce;
+    }
   } else {
     // Newman form, i0 = F k sqrt(c_e c_s (c_max - c_s))
     K.i0 = k_c_ * std::sqrt(ce * K.c_surf * (k.c_max - K.c_surf));
-    K.di0_dcs = K.i0 * 0.5 * (1.0 / K.c_surf - 1.0 / (k.c_max - K.c_surf));
-    K.di0_dce = K.i0 * 0.5 / ce;
+    if constexpr (slopes) {
+      K.di0_dcs = K.i0 * 0.5 * (1.0 / K.c_surf - 1.0 / (k.c_max - K.c_surf));
+      K.di0_dce = K.i0 * 0.5 / ce;
+    }
   }
   const double ea = std::exp(k.alpha_a * f_ * K.eta);
   // symmetric transfer coefficients (the common case) need one exponential, not two
   const double ec = k.alpha_a == k.alpha_c ? 1.0 / ea : std::exp(-k.alpha_c * f_ * K.eta);
   K.S = ea - ec;
-  K.dS = f_ * (k.alpha_a * ea + k.alpha_c * ec);
+  if constexpr (slopes) K.dS = f_ * (k.alpha_a * ea + k.alpha_c * ec);
   return K;
 }
 
 void Cell::cathode_residual(const double* y, const double* yp, double* r) const {
   const double G = p_.cathode.sigma_eff / dx_c_;
   const double cmax = p_.cathode.c_max;
-  const double D_const = ds_constant_ ? ds_->eval(0.0).v : 0.0;
+  const double D_const = ds_value_.v;
   for (int j = 0; j < nc_; ++j) {
     const int e = nm_ + j;
     const double i_n = y[i_i_n(j)];
@@ -91,14 +111,14 @@ void Cell::cathode_residual(const double* y, const double* yp, double* r) const 
     const double is_right = j == nc_ - 1 ? y[i_current()] : -G * (y[i_phi_s(j + 1)] - y[i_phi_s(j)]);
     r[i_phi_s(j)] = is_right - is_left + a_[e] * dx_c_ * i_n;
     // C2
-    const Kinetics K = cathode_kinetics(j, y);
+    const Kinetics K = kinetics<false>(j, y);
     r[i_i_n(j)] = i_n - K.i0 * K.S;
     // C3
     r[i_cei(j)] = yp[i_cei(j)] -
                   p_.cei_growth.molar_volume * cei_rate(y[i_phi_s(j)] - y[i_phi_e(e)], y[i_cei(j)]).j;
     // C4: shells, fluxes outward
     if (!ds_constant_) {
-      for (int s = 0; s < nr_; ++s) ds_shell_[s] = ds_->eval(y[i_c_s(j, s)] / cmax).v;
+      for (int s = 0; s < nr_; ++s) ds_shell_[s] = ds_->value(y[i_c_s(j, s)] / cmax);
     }
     const double* c = y + i_c_s(j, 0);
     const double* cp = yp + i_c_s(j, 0);

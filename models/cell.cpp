@@ -96,6 +96,41 @@ void Cell::bind_transport() {
     kappa_ = make_scaled(kappa_, transport_factor_);
     diff_ = make_scaled(diff_, transport_factor_);
   }
+  bind_constant_transport();
+}
+
+void Cell::bind_constant_transport() {
+  transport_constant_ = kappa_ && tplus_ && tfac_ && kappa_->is_constant() && diff_->is_constant() &&
+                        tplus_->is_constant() && tfac_->is_constant();
+  if (!transport_constant_) return;
+  const int ne = nm_ + nc_;
+  const double x = p_.electrolyte.c0;  // any concentration: the functions are constant
+  const auto kv = kappa_->eval(x), dv = diff_->eval(x), tv = tplus_->eval(x), fv = tfac_->eval(x);
+  for (int e = 0; e < ne; ++e) {
+    auto& p = ec_[e];
+    p.k = eff_[e] * kv.v;
+    p.dk = eff_[e] * kv.dv;
+    p.D = eff_[e] * dv.v;
+    p.dD = eff_[e] * dv.dv;
+    p.tp = tv.v;
+    p.dtp = tv.dv;
+    p.tf = fv.v;
+    p.dtf = fv.dv;
+  }
+  // as face() computes them
+  face_constants_.assign(ne, FaceConstants{0, 0, 0, 0});
+  for (int e = 1; e < ne; ++e) {
+    const auto& L = ec_[e - 1];
+    const auto& R = ec_[e];
+    const double hL = dx_[e - 1] / 2.0, hR = dx_[e] / 2.0;
+    auto& c = face_constants_[e];
+    c.G = 1.0 / (hL / L.k + hR / R.k);
+    c.Dg = 1.0 / (hL / L.D + hR / R.D);
+    c.tp = 0.5 * (L.tp + R.tp);
+    const double tf = 0.5 * (L.tf + R.tf);
+    const double two_over_f = 2.0 / f_;
+    c.beta = two_over_f * (1.0 - c.tp) * tf;
+  }
 }
 
 void Cell::set_transport_factor(double factor) {
@@ -135,15 +170,18 @@ void Cell::set_temperature(double T) {
   T_ = T;
   f_ = faraday / (R * T);
   const auto& e = p_.electrolyte;
-  bind_transport();
   tplus_ = e.transference_number.bind(T);
   tfac_ = e.thermodynamic_factor.bind(T);
+  bind_transport();  // after t+ and TF: it also fills the properties that do not depend on c_e
   const auto& k = p_.cathode;
   if (full_cell()) {
     if (!ocp_) ocp_ = k.ocp.bind(k.ocp_T_ref);  // the temperature enters through dU/dT
     dudt_ = k.entropic.bind(T);
     ds_ = k.diffusivity.bind(T);
     ds_constant_ = !k.diffusivity.depends_on_x();
+    if (ds_constant_) ds_value_ = ds_->eval(0.0);
+    dudt_constant_ = dudt_->is_constant();
+    if (dudt_constant_) dudt_value_ = dudt_->eval(0.0);
     if (k.has_exchange_current) i0_fn_ = k.exchange_current.bind(T);
   }
   const auto arrhenius = [&](double Ea, double Tref) { return std::exp(-Ea / R * (1.0 / T - 1.0 / Tref)); };
@@ -282,6 +320,17 @@ double Cell::x_center(int e) const {
 }
 
 void Cell::check_state(double t, const double* y) const {
+  // Every residual and Jacobian passes here: one pass without branches says whether all is well,
+  // and only otherwise the loops below find the first bad value and name it.
+  const double cmax = p_.cathode.c_max;
+  bool ok = true;  // (every comparison is false for NaN)
+  for (int e = 0; e < nm_; ++e) ok &= y[foil_block + 2 * e] > 0.0;
+  for (int j = 0; j < nc_; ++j) {
+    const double* c = y + cathode_base(j);
+    ok &= c[0] > 0.0;  // c_e
+    for (int r = 5; r < 5 + nr_; ++r) ok &= (c[r] > 0.0) & (c[r] < cmax);  // c_s
+  }
+  if (ok) return;
   for (int e = 0; e < nm_ + nc_; ++e) {
     if (!(y[i_c_e(e)] > 0.0)) {
       throw solver::RecoverableError(fmt::format(
@@ -290,7 +339,6 @@ void Cell::check_state(double t, const double* y) const {
           y[i_c_e(e)], describe(i_c_e(e)), t));
     }
   }
-  const double cmax = p_.cathode.c_max;
   for (int j = 0; j < nc_; ++j) {
     for (int r = 0; r < nr_; ++r) {
       const double c = y[i_c_s(j, r)];
@@ -304,6 +352,14 @@ void Cell::check_state(double t, const double* y) const {
 }
 
 void Cell::electrolyte_properties(const double* y) const {
+  if (transport_constant_) {  // the rest was filled when the functions were bound
+    for (int e = 0; e < nm_ + nc_; ++e) {
+      auto& p = ec_[e];
+      p.c = y[i_c_e(e)];
+      p.lnc = std::log(p.c);
+    }
+    return;
+  }
   for (int e = 0; e < nm_ + nc_; ++e) {
     auto& p = ec_[e];
     p.c = y[i_c_e(e)];
@@ -359,6 +415,33 @@ Cell::Face Cell::face(int e, const double* y) const {
   f.conc_drop = beta * dln;
   f.ohmic_drop = dphi - f.conc_drop;
   return f;
+}
+
+Cell::FaceFlux Cell::face_flux(int e, const double* y) const {
+  // face() without its partials, each value rounded as there
+  const auto& L = ec_[e - 1];
+  const auto& R = ec_[e];
+  double G, Dg, tp, beta;
+  if (transport_constant_) {
+    const FaceConstants& c = face_constants_[e];
+    G = c.G;
+    Dg = c.Dg;
+    tp = c.tp;
+    beta = c.beta;
+  } else {
+    const double hL = dx_[e - 1] / 2.0, hR = dx_[e] / 2.0;
+    G = 1.0 / (hL / L.k + hR / R.k);
+    Dg = 1.0 / (hL / L.D + hR / R.D);
+    tp = 0.5 * (L.tp + R.tp);
+    const double tf = 0.5 * (L.tf + R.tf);
+    const double two_over_f = 2.0 / f_;
+    beta = two_over_f * (1.0 - tp) * tf;
+  }
+  const double dln = R.lnc - L.lnc;
+  const double dphi = y[i_phi_e(e)] - y[i_phi_e(e - 1)];
+  const double X = dphi - beta * dln;
+  const double i = -G * X;
+  return {i, -Dg * (R.c - L.c) + tp * i / faraday};
 }
 
 Cell::FoilSurface Cell::foil_surface(const Foil& f, const double* y, double i) const {

@@ -204,6 +204,11 @@ class Cell : public solver::DaeSystem {
     double ohmic_drop, conc_drop;  // phi_R - phi_L = ohmic_drop + conc_drop
   };
   Face face(int e, const double* y) const;
+  // The same face's i and N alone, as face() rounds them: what the residual needs.
+  struct FaceFlux {
+    double i, N;
+  };
+  FaceFlux face_flux(int e, const double* y) const;
   struct FoilSurface {  // the foil-side half cell
     double c0, dc0_dc, dc0_di;  // surface concentration and its partials (cell-0 c_e, i_e0)
     double H, dH_p0, dH_phi, dH_c, dH_i;  // half-cell current from p0 to cell 0 centre
@@ -239,6 +244,10 @@ class Cell : public solver::DaeSystem {
     double dcs_dcN, dcs_din;
   };
   Kinetics cathode_kinetics(int j, const double* y) const;
+  // cathode_kinetics with its partials (slopes = true) or only the values the residual uses
+  // (c_surf, sto_surf, U, eta, i0, S), rounded the same either way.
+  template <bool slopes>
+  Kinetics kinetics(int j, const double* y) const;
   struct SeiRate {  // Li corroded into SEI, mol/m2/s, and its derivatives
     double j = 0, dj_di = 0, dj_dL = 0;
   };
@@ -278,6 +287,19 @@ class Cell : public solver::DaeSystem {
   // Bound at the temperature
   Fn1DPtr kappa_, diff_, tplus_, tfac_, ocp_, dudt_, ds_, i0_fn_;
   bool ds_constant_ = false;
+  ValueSlope ds_value_{0.0, 0.0};   // D_s when it is constant
+  bool dudt_constant_ = false;      // dU/dT independent of the stoichiometry (often 0)
+  ValueSlope dudt_value_{0.0, 0.0};
+  // Electrolyte properties independent of c_e (at this temperature and transport factor): each
+  // cell's k, D, t+, TF and their zero slopes are filled once when bound, and each interior face's
+  // conductances, mean t+ and diffusion-potential factor with them, so that a residual only takes
+  // the logarithm of each c_e.
+  bool transport_constant_ = false;
+  struct FaceConstants {
+    double G, Dg, tp, beta;
+  };
+  std::vector<FaceConstants> face_constants_;
+  void bind_constant_transport();
   double i0_li_ = 0, k_c_ = 0;  // A/m2, and F k at T
   double sei_k_ = 1;            // Arrhenius factor of SEI growth at T
   double cei_k_ = 1;            // Arrhenius factor of CEI growth at T

@@ -22,7 +22,7 @@ void Cell::electrolyte_residual(const double* y, const double* yp, double* r) co
   for (int e = 0; e < ne; ++e) {
     double i_right = 0, N_right = 0;
     if (e + 1 < ne) {
-      const Face f = face(e + 1, y);
+      const FaceFlux f = face_flux(e + 1, y);
       i_right = f.i;
       N_right = f.N;
     } else if (!full_cell()) {  // x = L is a planar electrode: what enters there flows to -x

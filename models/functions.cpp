@@ -24,6 +24,7 @@ class ConstantFn final : public Fn1D {
  public:
   ConstantFn(double v, std::string description) : v_(v), description_(std::move(description)) {}
   ValueSlope eval(double) const override { return {v_, 0.0}; }
+  double value(double) const override { return v_; }
   std::string describe() const override { return description_; }
   bool is_constant() const override { return true; }
   double value() const { return v_; }
@@ -44,6 +45,11 @@ class PolynomialFn final : public Fn1D {
       v = v * x + c_[k];
     }
     return {v, dv};
+  }
+  double value(double x) const override {
+    double v = c_.back();
+    for (std::size_t k = c_.size() - 1; k-- > 0;) v = v * x + c_[k];
+    return v;
   }
   std::string describe() const override {
     std::string s = "polynomial(";
@@ -101,6 +107,14 @@ class TableFn final : public Fn1D {
     const Piece& p = p_[i];
     const double t = x - x_[i];
     return {p.a + t * (p.b + t * (p.c + t * p.d)), p.b + t * (2.0 * p.c + 3.0 * t * p.d)};
+  }
+  double value(double x) const override {
+    if (!(x > x0_)) return left_.v + left_.dv * (x - x0_);
+    if (x >= xn_) return right_.v + right_.dv * (x - xn_);
+    const std::size_t i = locate(x);
+    const Piece& p = p_[i];
+    const double t = x - x_[i];
+    return p.a + t * (p.b + t * (p.c + t * p.d));
   }
   std::string describe() const override { return description_; }
 
@@ -309,6 +323,7 @@ class ScaledFn final : public Fn1D {
     const ValueSlope r = base_->eval(x);
     return {f_ * r.v, f_ * r.dv};
   }
+  double value(double x) const override { return f_ * base_->value(x); }
   std::string describe() const override { return fmt::format("{} x {}", f_, base_->describe()); }
   bool is_constant() const override { return base_->is_constant(); }
   const Fn1DPtr& base() const { return base_; }

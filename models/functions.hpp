@@ -27,7 +27,9 @@ class Fn1D {
  public:
   virtual ~Fn1D() = default;
   virtual ValueSlope eval(double x) const = 0;
-  double operator()(double x) const { return eval(x).v; }
+  // eval(x).v, bit for bit, without computing the slope (a residual needs no derivatives).
+  virtual double value(double x) const { return eval(x).v; }
+  double operator()(double x) const { return value(x); }
   // Short human description for `params show` and error messages.
   virtual std::string describe() const { return "function"; }
   // True when the value does not depend on x (lets models skip work).

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "models/cell.hpp"
+#include "solver/solver_error.hpp"
 #include "support/case_runner.hpp"
 
 using namespace cascade;
@@ -170,6 +171,40 @@ TEST_CASE("state layout: each cathode node's shells sit beside it, and every ind
   // the band is set by one cathode block, not by the whole system
   CHECK(cell.lower_bandwidth() <= 5 + 4 + 2);
   CHECK(cell.upper_bandwidth() <= 5 + 4 + 2);
+}
+
+TEST_CASE("a state outside the physical range is refused by name, in the residual and the Jacobian") {
+  auto c = load_case("tests/data/models/rich_cell.yaml");
+  Cell cell(c.cell);
+  cell.set_control({Control::Mode::current, 20.0});
+  std::vector<double> y, yp;
+  cell.initial_state(y, yp);
+  std::vector<double> r(y.size());
+  DenseSink J(cell.size());
+  cell.residual(0.0, y.data(), yp.data(), r.data());  // the initial state is fine
+  const double cmax = c.cell.cathode.c_max;
+  struct Bad {
+    int index;
+    double value;
+    const char* message;
+  };
+  const Bad cases[] = {
+      {cell.i_c_s(3, 2), 1.0001 * cmax, "outside (0, c_max"},
+      {cell.i_c_s(0, 0), 0.0, "c_s[r=0] at cathode node 0"},
+      {cell.i_c_s(4, 3), std::nan(""), "c_s[r=3] at cathode node 4"},
+      {cell.i_c_e(1), -1.0, "salt depleted: c_e = -1 mol/m3 in c_e at membrane node 1"},
+      {cell.i_c_e(4 + 2), 0.0, "c_e at cathode node 2"},
+      {cell.i_c_e(4 + 3), std::nan(""), "salt depleted"},
+  };
+  for (const Bad& b : cases) {
+    CAPTURE(b.message);
+    std::vector<double> z = y;
+    z[b.index] = b.value;
+    CHECK_THROWS_WITH_AS(cell.residual(0.0, z.data(), yp.data(), r.data()), doctest::Contains(b.message),
+                         solver::RecoverableError);
+    CHECK_THROWS_WITH_AS(cell.jacobian(0.0, 1.0, z.data(), yp.data(), J), doctest::Contains(b.message),
+                         solver::RecoverableError);
+  }
 }
 
 TEST_CASE("the cascade breakdown adds up to the terminal voltage at every row") {

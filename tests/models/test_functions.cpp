@@ -60,6 +60,26 @@ TEST_CASE("constant and polynomial: values and slopes") {
   CHECK(cascade::make_polynomial({4.0, 0.0})->is_constant());
 }
 
+TEST_CASE("value(x) is eval(x).v bit for bit, for every kind of function") {
+  // The residual evaluates values alone; the Jacobian takes eval's: they must agree exactly.
+  const std::vector<Fn1DPtr> fns{
+      cascade::make_constant(0.0332),
+      cascade::make_polynomial({1.0, -2.0, 3.0, 0.5}),
+      cascade::make_table({0.0, 0.1, 0.5, 0.9, 1.0}, {4.2, 4.0, 3.9, 3.6, 3.0}),
+      cascade::make_table({0.0, 0.25, 0.5, 0.75, 1.0}, {1.0, 2.0, 0.5, 3.0, 2.5}, Interp::spline),
+      cascade::make_table({0.0, 1.0, 3.0}, {1.0, 2.0, 0.5}, Interp::linear),
+      cascade::make_scaled(cascade::make_table({0.0, 0.5, 1.0}, {1.0, 3.0, 2.0}), 1.7),
+      cascade::make_expression(ocp_text, "sto", 0.0, 1.0),
+  };
+  for (const Fn1DPtr& f : fns) {
+    for (const double x : {-0.3, 0.0, 1e-9, 0.123456, 0.5, 0.77, 0.999, 1.0, 1.4, 3.5}) {
+      CHECK(f->value(x) == f->eval(x).v);
+      CHECK((*f)(x) == f->eval(x).v);
+    }
+    CHECK(std::isnan(f->value(std::nan(""))) == std::isnan(f->eval(std::nan("")).v));
+  }
+}
+
 TEST_CASE("pchip: reproduces the data, never overshoots, slope is its own derivative") {
   // A step: a natural spline rings around it, pchip must not.
   const std::vector<double> x{0, 1, 2, 3, 4, 5, 6, 7, 8, 9};

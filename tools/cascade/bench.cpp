@@ -168,6 +168,11 @@ void bench_cycling(const std::string& root, bool quick) {
                            median(ff_wall), ff_res.cycles.size());
   std::cout << fmt::format("{}, every cycle simulated (one core): {:.2f} s ({:.1f} ms a cycle)\n", what,
                            full_wall, full_wall / n * 1e3);
+  const auto& st = full_res.stats;
+  std::cout << fmt::format("{}, every cycle simulated: {:.1f} steps, {:.1f} residuals, {:.2f} Jacobians, "
+                           "{:.1f} Newton iterations a cycle\n",
+                           what, double(st.steps) / n, double(st.residual_evals) / n, double(st.jacobian_evals) / n,
+                           double(st.nonlinear_iters) / n);
   std::cout << fmt::format("{}, fast-forward vs full, worst retention difference: {:.3f} percentage points\n",
                            what, worst * 100);
   std::cout << fmt::format("{}, retention at the end: {:.2f} % full, {:.2f} % fast-forward (goals: full under 10 s, "
