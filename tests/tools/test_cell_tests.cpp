@@ -92,3 +92,18 @@ TEST_CASE("cascade run on a Li|Li cell writes the polarization of every half cyc
   CHECK(slurp(out.path / "timeseries.csv").find("capacity_mAh_cm2") != std::string::npos);
   CHECK(slurp(out.path / "cycles.csv").find("discharge_capacity_mAh_cm2") != std::string::npos);
 }
+
+TEST_CASE("cascade symmetric: Li|Li cycling from a current, a capacity and a duration") {
+  const ScratchDir out("sym");
+  const auto r = run_cascade(fmt::format("symmetric '{}' --current '0.5 mA/cm2' --capacity '0.25 mAh/cm2' --hours 3 -q -o '{}'",
+                                         repo_path("params/cells/li_li_gz62.yaml"), out.path.string()));
+  REQUIRE(r.status == 0);
+  const std::string pol = slurp(out.path / "polarization.csv");
+  // 30-minute half cycles: 3 hours are 6 of them, at 0.5 mA/cm2
+  CHECK(std::count(pol.begin(), pol.end(), '\n') == 7);
+  CHECK(pol.find(",3,3.000000,-0.5,") != std::string::npos);
+  const auto full = run_cascade(fmt::format("symmetric '{}' -o '{}'", repo_path("params/cells/lfp_gz62.yaml"),
+                                            (out.path / "x").string()));
+  CHECK(full.status != 0);
+  CHECK(full.output.find("needs a Li|Li cell") != std::string::npos);
+}

@@ -62,6 +62,17 @@ struct BruceVincentOptions {
 };
 int bruce_vincent(const BruceVincentOptions& options);
 
+// `cascade symmetric`: Li|Li plating/stripping (tools/cascade/symmetric.cpp).
+struct SymmetricOptions {
+  std::string file, out_dir;
+  std::vector<std::string> overrides;
+  double current = 2.0;     // A/m2 (0.2 mA/cm2)
+  double capacity = 720.0;  // C/m2 per half cycle (0.2 mAh/cm2)
+  double hours = 100;       // of cycling
+  bool quiet = false;
+};
+int symmetric(const SymmetricOptions& options);
+
 // The resolved parameter set as text, one key per line: "key = value unit   [file:line]".
 std::string resolved_parameters_text(const std::string& file, const std::vector<std::string>& overrides);
 

@@ -109,6 +109,19 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   add_set(bv);
 
+  auto* sym = app.add_subcommand(
+      "symmetric", "plating/stripping of a Li|Li cell at a current and capacity per half cycle (cascade run's outputs "
+                   "and polarization.csv)");
+  cascade::cli::SymmetricOptions sym_opt;
+  std::string sym_current = "0.2 mA/cm2", sym_capacity = "0.2 mAh/cm2";
+  sym->add_option("CASE", sym_opt.file, "case or cell file of a Li|Li cell (YAML)")->required()->check(CLI::ExistingFile);
+  sym->add_option("-o,--output", sym_opt.out_dir, "output directory (default out/<case name>)");
+  sym->add_option("--current", sym_current, "current density (default 0.2 mA/cm2)");
+  sym->add_option("--capacity", sym_capacity, "capacity per half cycle (default 0.2 mAh/cm2)");
+  sym->add_option("--hours", sym_opt.hours, "duration of the test (default 100)")->check(CLI::PositiveNumber);
+  sym->add_flag("-q,--quiet", sym_opt.quiet, "no step listing");
+  add_set(sym);
+
   CLI11_PARSE(app, argc, argv);
   try {
     if (show->parsed()) return cascade::cli::params_show(params_file, overrides);
@@ -135,6 +148,12 @@ int main(int argc, char** argv) {
       }
       eis_opt.overrides = overrides;
       return cascade::cli::eis(eis_opt);
+    }
+    if (sym->parsed()) {
+      sym_opt.current = cascade::to_si(sym_current, cascade::dim::current_density);
+      sym_opt.capacity = cascade::to_si(sym_capacity, cascade::dim::areal_capacity);
+      sym_opt.overrides = overrides;
+      return cascade::cli::symmetric(sym_opt);
     }
     if (bv->parsed()) {
       bv_opt.step = cascade::to_si(bv_step, cascade::dim::voltage);
