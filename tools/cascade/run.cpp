@@ -325,7 +325,12 @@ int run_case(const std::string& file, const std::string& out_dir_arg,
            "cycles_skipped_after\n",
            cap);
   const auto on_cycle = [&](const CycleResult& c) {
-    const double ce = c.charge_charge > 0 ? c.discharge_charge / c.charge_charge : 0.0;
+    // Coulombic efficiency: what comes back over what went in. A full cell charges first; a Li|Cu
+    // cell plates onto the copper (a discharge, I > 0) and strips it back (a charge).
+    const bool li_cu = cell.stack.right == Electrode::copper;
+    const double in = li_cu ? c.discharge_charge : c.charge_charge;
+    const double back = li_cu ? c.charge_charge : c.discharge_charge;
+    const double ce = in > 0 ? back / in : 0.0;
     const double v_mean = c.discharge_charge > 0 ? c.discharge_energy / c.discharge_charge : 0.0;
     cy.print("{},{},{:.6f},{:.6f},{:.8f},{:.6f},{:.6f},{:.4f},{:.4f},{:.4f},{:.6f},{:.6g},{:.6f},{:.6f},"
              "{:.6f},{:.6f},{:.6f},{:.6f},{}\n",
