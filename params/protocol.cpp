@@ -11,6 +11,19 @@
 
 namespace cascade {
 
+std::string cycler_time_units(const std::string& s) {
+  // Cycler wording: "10 hours", "30 minutes", "90 seconds".
+  static const std::vector<std::pair<std::regex, std::string>> words{
+      {std::regex(R"(\s*(hours?|hrs?)\s*$)", std::regex::icase), " h"},
+      {std::regex(R"(\s*(minutes?|mins?)\s*$)", std::regex::icase), " min"},
+      {std::regex(R"(\s*(seconds?|secs?)\s*$)", std::regex::icase), " s"},
+      {std::regex(R"(\s*(days?)\s*$)", std::regex::icase), " day"}};
+  std::string t = s;
+  for (const auto& [re, unit] : words) t = std::regex_replace(t, re, unit);
+  return t;
+}
+
+
 namespace {
 
 const char* accepted_forms =
@@ -90,15 +103,7 @@ double quantity_of(const std::string& s, const Dimension& d, const std::string& 
 }
 
 double duration_of(const std::string& s, const std::string& text, const Source& src) {
-  // Cycler wording: "10 hours", "30 minutes", "90 seconds".
-  static const std::vector<std::pair<std::regex, std::string>> words{
-      {std::regex(R"(\s*(hours?|hrs?)\s*$)", std::regex::icase), " h"},
-      {std::regex(R"(\s*(minutes?|mins?)\s*$)", std::regex::icase), " min"},
-      {std::regex(R"(\s*(seconds?|secs?)\s*$)", std::regex::icase), " s"},
-      {std::regex(R"(\s*(days?)\s*$)", std::regex::icase), " day"}};
-  std::string t = s;
-  for (const auto& [re, unit] : words) t = std::regex_replace(t, re, unit);
-  const double v = quantity_of(t, dim::time, text, src);
+  const double v = quantity_of(cycler_time_units(s), dim::time, text, src);
   if (!(v > 0)) fail(text, src, "a duration must be positive");
   return v;
 }

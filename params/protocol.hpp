@@ -65,6 +65,8 @@ StopWhen parse_stop_when(const ParamSet& params);
 
 // Parses one sentence; throws InputError quoting it and listing the accepted forms.
 Step parse_step(const std::string& text, const Source& src);
+// A time written as cyclers write it ("10 hours", "30 minutes") in units to_si reads ("10 h").
+std::string cycler_time_units(const std::string& text);
 
 // The steps of a case's `experiment:` list, with repeat blocks unrolled. An item is a sentence or
 // a block {repeat: N, steps: [...], label: name}; blocks nest. Each repetition of a block that

@@ -356,7 +356,7 @@ TEST_CASE("output policies: last cycle, chosen cycles, and an interval that keep
   {
     const TempDir out;
     REQUIRE(cascade("run " + quoted(example) + " -o " + quoted(out.path) + small_mesh + three_cycles +
-                    " --set 'output.timeseries=every 1 h'").status == 0);
+                    " --set 'output.timeseries=every 1 hour'").status == 0);  // cycler wording too
     const auto rows = csv_rows(read(out.path / "timeseries.csv"));
     // every step (6 of them) has its first and its last row, so voltage cutoffs appear
     int at_cutoff = 0;

@@ -72,7 +72,7 @@ OutputPolicy output_policy(const std::string& text, const Source& src) {
   std::smatch m;
   if (std::regex_match(text, m, every)) {
     try {
-      p.dt = to_si(m[1].str(), dim::time);
+      p.dt = to_si(cycler_time_units(m[1].str()), dim::time);
       p.kind = OutputPolicy::Kind::interval;
       if (p.dt > 0) return p;
     } catch (const UnitError&) {

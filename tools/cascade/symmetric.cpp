@@ -32,7 +32,7 @@ int symmetric(const SymmetricOptions& o) {
       cycles, o.current, half, o.current, half));
   // hundreds of hours at every step would be tens of MB: a row every 5 minutes (and each step's
   // ends) unless the case says otherwise
-  if (!p.given("output.timeseries")) overrides.push_back("output.timeseries=every 300 s");
+  if (!p.given("output.timeseries")) overrides.push_back("output.timeseries=every 5 minutes");
   return run_case(o.file, o.out_dir, overrides, o.quiet);
 }
 
