@@ -1,5 +1,7 @@
 // The porous cathode: solid conduction, Butler-Volmer kinetics through the CEI, and spherical
-// particles (docs/model.md, eqs. C1-C4). Rows owned here, for every cathode node j:
+// particles (docs/model.md, eqs. C1-C4, C6). Rows owned here, for every cathode node j and each
+// of its particle size classes (a particle q, eq. C6; one class unless the cathode has a size
+// spread):
 //   phi_s (C1): i_s[j+1/2] - i_s[j-1/2] + a dx i_n = 0, i_s = -sigma_eff dphi_s/dx,
 //               i_s = 0 at the membrane, i_s = I at the collector;
 //   i_n   (C2): i_n = i0 [exp(aa f eta) - exp(-ac f eta)],
@@ -31,22 +33,24 @@ Cell::CeiRate Cell::cei_rate(double E, double L_cei) const {
   return g;
 }
 
-double Cell::surface_stoichiometry(int j, const double* y) const {
+double Cell::surface_stoichiometry(int q, const double* y) const {
   const auto& k = p_.cathode;
-  const double cN = y[i_c_s(j, nr_ - 1)];
+  const double cN = y[i_c_s(q, nr_ - 1)];
   const double D = ds_constant_ ? ds_value_.v : ds_->value(cN / k.c_max);
-  return (cN - y[i_i_n(j)] * shell_half_outer_ / (faraday * D)) / k.c_max;
+  return (cN - y[i_i_n(q)] * shell_half_outer_[class_of(q)] / (faraday * D)) / k.c_max;
 }
 
-Cell::Kinetics Cell::cathode_kinetics(int j, const double* y) const {
-  return kinetics<true>(j, y);
+Cell::Kinetics Cell::cathode_kinetics(int q, const double* y) const {
+  return kinetics<true>(q, y);
 }
 
 template <bool slopes>
-Cell::Kinetics Cell::kinetics(int j, const double* y) const {
+Cell::Kinetics Cell::kinetics(int q, const double* y) const {
   const auto& k = p_.cathode;
   Kinetics K{};
-  const double cN = y[i_c_s(j, nr_ - 1)];
+  const int j = node_of(q);
+  const double h = shell_half_outer_[class_of(q)];
+  const double cN = y[i_c_s(q, nr_ - 1)];
   // the residual takes values alone (value() rounds as eval().v does)
   const auto at = [](const Fn1D& fn, double x) {
     if constexpr (slopes) {
@@ -57,11 +61,11 @@ Cell::Kinetics Cell::kinetics(int j, const double* y) const {
   };
   // constant functions are read, not called
   const ValueSlope D = ds_constant_ ? ds_value_ : at(*ds_, cN / k.c_max);
-  const double i_n = y[i_i_n(j)];
-  K.c_surf = cN - i_n * shell_half_outer_ / (faraday * D.v);
+  const double i_n = y[i_i_n(q)];
+  K.c_surf = cN - i_n * h / (faraday * D.v);
   if constexpr (slopes) {
-    K.dcs_dcN = 1.0 + i_n * shell_half_outer_ * D.dv / (k.c_max * faraday * D.v * D.v);
-    K.dcs_din = -shell_half_outer_ / (faraday * D.v);
+    K.dcs_dcN = 1.0 + i_n * h * D.dv / (k.c_max * faraday * D.v * D.v);
+    K.dcs_din = -h / (faraday * D.v);
   }
   if (!(K.c_surf > 0.0 && K.c_surf < k.c_max)) {
     throw solver::RecoverableError(
@@ -71,7 +75,7 @@ Cell::Kinetics Cell::kinetics(int j, const double* y) const {
   const ValueSlope U = at(*ocp_, K.sto_surf);
   const ValueSlope dUdT = dudt_constant_ ? dudt_value_ : at(*dudt_, K.sto_surf);
   K.U = U.v + (T_ - k.ocp_T_ref) * dUdT.v;
-  const double R_cei = y[i_cei(j)] / p_.cei.conductivity;
+  const double R_cei = y[i_cei(q)] / p_.cei.conductivity;
   K.eta = y[i_phi_s(j)] - y[i_phi_e(nm_ + j)] - K.U - i_n * R_cei;
   const double ce = y[i_c_e(nm_ + j)];
   if (k.has_exchange_current) {
@@ -104,48 +108,54 @@ void Cell::cathode_residual(const double* y, const double* yp, double* r) const 
   const double cmax = p_.cathode.c_max;
   const double D_const = ds_value_.v;
   for (int j = 0; j < nc_; ++j) {
-    const int e = nm_ + j;
-    const double i_n = y[i_i_n(j)];
-    // C1
+    // C1: the reaction of every size class at the node
     const double is_left = j == 0 ? 0.0 : -G * (y[i_phi_s(j)] - y[i_phi_s(j - 1)]);
     const double is_right = j == nc_ - 1 ? y[i_current()] : -G * (y[i_phi_s(j + 1)] - y[i_phi_s(j)]);
-    r[i_phi_s(j)] = is_right - is_left + a_[e] * dx_c_ * i_n;
+    double reaction = 0;
+    for (int c = 0; c < nk_; ++c) reaction += ap_[c] * y[i_i_n(j * nk_ + c)];
+    r[i_phi_s(j)] = is_right - is_left + dx_c_ * reaction;
+  }
+  for (int q = 0; q < n_particles(); ++q) {
+    const int j = node_of(q), c = class_of(q), e = nm_ + j;
+    const double i_n = y[i_i_n(q)];
     // C2
-    const Kinetics K = kinetics<false>(j, y);
-    r[i_i_n(j)] = i_n - K.i0 * K.S;
+    const Kinetics K = kinetics<false>(q, y);
+    r[i_i_n(q)] = i_n - K.i0 * K.S;
     // C3
-    r[i_cei(j)] = yp[i_cei(j)] -
-                  p_.cei_growth.molar_volume * cei_rate(y[i_phi_s(j)] - y[i_phi_e(e)], y[i_cei(j)]).j;
+    r[i_cei(q)] = yp[i_cei(q)] -
+                  p_.cei_growth.molar_volume * cei_rate(y[i_phi_s(j)] - y[i_phi_e(e)], y[i_cei(q)]).j;
     // C4: shells, fluxes outward
     if (!ds_constant_) {
-      for (int s = 0; s < nr_; ++s) ds_shell_[s] = ds_->value(y[i_c_s(j, s)] / cmax);
+      for (int s = 0; s < nr_; ++s) ds_shell_[s] = ds_->value(y[i_c_s(q, s)] / cmax);
     }
-    const double* c = y + i_c_s(j, 0);
-    const double* cp = yp + i_c_s(j, 0);
-    double* rc = r + i_c_s(j, 0);
+    const double* cs = y + i_c_s(q, 0);
+    const double* cp = yp + i_c_s(q, 0);
+    double* rc = r + i_c_s(q, 0);
+    const auto& area = shell_area_[c];
+    const auto& vol = shell_volume_[c];
+    const auto& dist = shell_dist_[c];
     double F_in = 0.0;  // flux through the inner face of shell s (zero at the centre)
     for (int s = 0; s + 1 < nr_; ++s) {
       // a constant D_s is the face mean of equal values, so it needs no evaluation per shell
       const double D = ds_constant_ ? D_const : 0.5 * (ds_shell_[s] + ds_shell_[s + 1]);
-      const double F_out = -D * (c[s + 1] - c[s]) / shell_dist_[s + 1];
-      rc[s] = cp[s] - (shell_area_[s] * F_in - shell_area_[s + 1] * F_out) / shell_volume_[s];
+      const double F_out = -D * (cs[s + 1] - cs[s]) / dist[s + 1];
+      rc[s] = cp[s] - (area[s] * F_in - area[s + 1] * F_out) / vol[s];
       F_in = F_out;
     }
     const int s = nr_ - 1;
-    rc[s] = cp[s] - (shell_area_[s] * F_in - shell_area_[s + 1] * (i_n / faraday)) / shell_volume_[s];
+    rc[s] = cp[s] - (area[s] * F_in - area[s + 1] * (i_n / faraday)) / vol[s];
   }
 }
 
-// Non-zeros of node j: phi_s row: phi_s[j-1..j+1], i_n[j] (and I at the last node);
-// i_n row: i_n, phi_s, phi_e, c_e, L_CEI, c_s[N-1] of node j; L_CEI row: itself, phi_s, phi_e;
-// c_s[s] row: c_s[s-1..s+1], and i_n for the outer shell.
+// Non-zeros of node j: phi_s row: phi_s[j-1..j+1], i_n of each size class at j (and I at the
+// last node). Of particle q (class k at node j): i_n row: i_n, phi_s, phi_e, c_e, L_CEI,
+// c_s[N-1]; L_CEI row: itself, phi_s, phi_e; c_s[s] row: c_s[s-1..s+1], and i_n for the outer shell.
 void Cell::cathode_jacobian(double cj, const double* y, solver::JacobianSink& jac) const {
   const auto& k = p_.cathode;
   const double G = k.sigma_eff / dx_c_;
   const double cmax = k.c_max;
   for (int j = 0; j < nc_; ++j) {
-    const int e = nm_ + j;
-    const int rs = i_phi_s(j), rn = i_i_n(j);
+    const int rs = i_phi_s(j);
     // C1
     if (j > 0) {
       jac.add(rs, i_phi_s(j), G);
@@ -157,54 +167,61 @@ void Cell::cathode_jacobian(double cj, const double* y, solver::JacobianSink& ja
     } else {
       jac.add(rs, i_current(), 1.0);
     }
-    jac.add(rs, rn, a_[e] * dx_c_);
+    for (int c = 0; c < nk_; ++c) jac.add(rs, i_i_n(j * nk_ + c), ap_[c] * dx_c_);
+  }
+  for (int q = 0; q < n_particles(); ++q) {
+    const int j = node_of(q), c = class_of(q), e = nm_ + j;
+    const int rn = i_i_n(q);
 
     // C2
-    const Kinetics K = cathode_kinetics(j, y);
+    const Kinetics K = cathode_kinetics(q, y);
     const double i_n = y[rn];
     const double sto = K.sto_surf;
     const double dU = ocp_->eval(sto).dv + (T_ - k.ocp_T_ref) * dudt_->eval(sto).dv;
     const double deta_dcs = -dU / cmax;
-    const double R_cei = y[i_cei(j)] / p_.cei.conductivity;
+    const double R_cei = y[i_cei(q)] / p_.cei.conductivity;
     const double dBV_dcs = K.di0_dcs * K.S + K.i0 * K.dS * deta_dcs;
     const double g = K.i0 * K.dS;  // dBV/deta
     jac.add(rn, rn, 1.0 + g * R_cei - dBV_dcs * K.dcs_din);
     jac.add(rn, i_phi_s(j), -g);
     jac.add(rn, i_phi_e(e), g);
     jac.add(rn, i_c_e(e), -K.di0_dce * K.S);
-    jac.add(rn, i_cei(j), g * i_n / p_.cei.conductivity);
-    jac.add(rn, i_c_s(j, nr_ - 1), -dBV_dcs * K.dcs_dcN);
+    jac.add(rn, i_cei(q), g * i_n / p_.cei.conductivity);
+    jac.add(rn, i_c_s(q, nr_ - 1), -dBV_dcs * K.dcs_dcN);
 
     // C3
     {
-      const CeiRate g = cei_rate(y[i_phi_s(j)] - y[i_phi_e(e)], y[i_cei(j)]);
+      const CeiRate g = cei_rate(y[i_phi_s(j)] - y[i_phi_e(e)], y[i_cei(q)]);
       const double v = p_.cei_growth.molar_volume;
-      jac.add(i_cei(j), i_cei(j), cj - v * g.dj_dL);
-      jac.add(i_cei(j), i_phi_s(j), -v * g.dj_dE);
-      jac.add(i_cei(j), i_phi_e(e), v * g.dj_dE);
+      jac.add(i_cei(q), i_cei(q), cj - v * g.dj_dL);
+      jac.add(i_cei(q), i_phi_s(j), -v * g.dj_dE);
+      jac.add(i_cei(q), i_phi_e(e), v * g.dj_dE);
     }
 
     // C4
+    const auto& area = shell_area_[c];
+    const auto& vol = shell_volume_[c];
+    const auto& dist = shell_dist_[c];
     for (int s = 0; s < nr_; ++s) {
-      const int row = i_c_s(j, s);
+      const int row = i_c_s(q, s);
       jac.add(row, row, cj);
     }
     for (int s = 0; s + 1 < nr_; ++s) {
       // interior face between shells s and s+1: F = -D (cR - cL)/d, D = mean of shell values
-      const double cL = y[i_c_s(j, s)], cR = y[i_c_s(j, s + 1)];
+      const double cL = y[i_c_s(q, s)], cR = y[i_c_s(q, s + 1)];
       const auto DL = ds_->eval(cL / cmax), DR = ds_->eval(cR / cmax);
       const double D = 0.5 * (DL.v + DR.v);
-      const double d = shell_dist_[s + 1];
+      const double d = dist[s + 1];
       const double dF_dcL = D / d - 0.5 * DL.dv / cmax * (cR - cL) / d;
       const double dF_dcR = -D / d - 0.5 * DR.dv / cmax * (cR - cL) / d;
-      const double A = shell_area_[s + 1];
+      const double A = area[s + 1];
       // shell s loses A F through its outer face; shell s+1 gains it through its inner face
-      jac.add(i_c_s(j, s), i_c_s(j, s), A * dF_dcL / shell_volume_[s]);
-      jac.add(i_c_s(j, s), i_c_s(j, s + 1), A * dF_dcR / shell_volume_[s]);
-      jac.add(i_c_s(j, s + 1), i_c_s(j, s), -A * dF_dcL / shell_volume_[s + 1]);
-      jac.add(i_c_s(j, s + 1), i_c_s(j, s + 1), -A * dF_dcR / shell_volume_[s + 1]);
+      jac.add(i_c_s(q, s), i_c_s(q, s), A * dF_dcL / vol[s]);
+      jac.add(i_c_s(q, s), i_c_s(q, s + 1), A * dF_dcR / vol[s]);
+      jac.add(i_c_s(q, s + 1), i_c_s(q, s), -A * dF_dcL / vol[s + 1]);
+      jac.add(i_c_s(q, s + 1), i_c_s(q, s + 1), -A * dF_dcR / vol[s + 1]);
     }
-    jac.add(i_c_s(j, nr_ - 1), rn, shell_area_[nr_] / (faraday * shell_volume_[nr_ - 1]));
+    jac.add(i_c_s(q, nr_ - 1), rn, area[nr_] / (faraday * vol[nr_ - 1]));
   }
 }
 

@@ -22,7 +22,14 @@ Cell::Cell(CellParams p) : p_(std::move(p)) {
   nm_ = p_.mesh.membrane;
   nc_ = full_cell() ? p_.mesh.cathode : 0;
   nr_ = p_.mesh.particle;
-  block_ = 5 + nr_;
+  const auto& k = p_.cathode;
+  std::vector<double> radius = k.class_radius, share = k.class_fraction;
+  if (radius.empty()) {
+    radius = {k.particle_radius};
+    share = {1.0};
+  }
+  nk_ = static_cast<int>(radius.size());
+  block_ = 3 + nk_ * (2 + nr_);
   foils_.push_back({0, 0, 0, p_.stack.left, p_.stack.left_film});
   if (!full_cell()) {
     foils_.push_back({foil_block + 2 * nm_, nm_ - 1, 1, p_.stack.right, p_.stack.right_film});
@@ -30,7 +37,6 @@ Cell::Cell(CellParams p) : p_(std::move(p)) {
   n_ = foil_block + 2 * nm_ + (full_cell() ? block_ * nc_ : foil_block) + 4;
 
   const auto& m = p_.membrane;
-  const auto& k = p_.cathode;
   dx_c_ = nc_ > 0 ? k.thickness / nc_ : 0.0;
   for (int e = 0; e < nm_; ++e) {
     dx_.push_back(m.thickness / nm_);
@@ -38,27 +44,32 @@ Cell::Cell(CellParams p) : p_(std::move(p)) {
     eff_.push_back(m.transport_efficiency);
     a_.push_back(0.0);
   }
+  // Spherical shells of equal width in each size class; conservative finite volumes (eq. C4).
+  class_fraction_ = share;
+  for (int c = 0; c < nk_; ++c) {
+    const double R = radius[c];
+    const double dr = R / nr_;
+    std::vector<double> area(nr_ + 1, 0.0), volume(nr_, 0.0), dist(nr_ + 1, 0.0);
+    for (int i = 0; i <= nr_; ++i) area[i] = (i * dr) * (i * dr);
+    for (int i = 0; i < nr_; ++i) {
+      const double r0 = i * dr, r1 = (i + 1) * dr;
+      volume[i] = (r1 * r1 * r1 - r0 * r0 * r0) / 3.0;
+    }
+    for (int i = 1; i < nr_; ++i) dist[i] = dr;
+    shell_area_.push_back(std::move(area));
+    shell_volume_.push_back(std::move(volume));
+    shell_dist_.push_back(std::move(dist));
+    shell_half_outer_.push_back(dr / 2.0);
+    particle_volume_.push_back(R * R * R / 3.0);
+  }
+  ap_.assign(nk_, 0.0);
   for (int j = 0; j < nc_; ++j) {
     dx_.push_back(dx_c_);
     eps_.push_back(k.porosity);
     eff_.push_back(k.transport_efficiency);
-    a_.push_back(3.0 * k.active_fraction / k.particle_radius);
+    a_.push_back(0.0);
   }
-
-  // Spherical shells of equal width; conservative finite volumes (eq. C4).
-  const double R = k.particle_radius;
-  const double dr = R / nr_;
-  shell_area_.assign(nr_ + 1, 0.0);
-  shell_volume_.assign(nr_, 0.0);
-  shell_dist_.assign(nr_ + 1, 0.0);
-  for (int i = 0; i <= nr_; ++i) shell_area_[i] = (i * dr) * (i * dr);
-  for (int i = 0; i < nr_; ++i) {
-    const double r0 = i * dr, r1 = (i + 1) * dr;
-    shell_volume_[i] = (r1 * r1 * r1 - r0 * r0 * r0) / 3.0;
-  }
-  for (int i = 1; i < nr_; ++i) shell_dist_[i] = dr;
-  shell_half_outer_ = dr / 2.0;
-  particle_volume_ = R * R * R / 3.0;
+  set_active_material_fraction(1.0);  // the particle surfaces a_, ap_
 
   ec_.resize(nm_ + nc_);
   ds_shell_.resize(nr_);
@@ -147,7 +158,13 @@ void Cell::set_transport_factor(double factor) {
 void Cell::set_active_material_fraction(double fraction) {
   am_fraction_ = fraction;
   const auto& k = p_.cathode;
-  for (int j = 0; j < nc_; ++j) a_[nm_ + j] = 3.0 * k.active_fraction * fraction / k.particle_radius;
+  // class c: a share w_c of the active volume in spheres of radius R_c, 3 eps_s w_c / R_c of surface
+  double total = 0;
+  for (int c = 0; c < nk_; ++c) {
+    ap_[c] = k.active_fraction * fraction * class_fraction_[c] * shell_area_[c][nr_] / particle_volume_[c];
+    total += ap_[c];
+  }
+  for (int j = 0; j < nc_; ++j) a_[nm_ + j] = total;
 }
 
 double Cell::solvent_consumed(const double* y0, const double* y) const {
@@ -158,7 +175,9 @@ double Cell::solvent_consumed(const double* y0, const double* y) const {
   }
   const auto& c = p_.cei_growth;
   if (c.enabled && c.molar_volume > 0) {
-    for (int j = 0; j < nc_; ++j) n += a_[nm_ + j] * dx_c_ * (y[i_cei(j)] - y0[i_cei(j)]) / c.molar_volume;
+    for (int q = 0; q < n_particles(); ++q) {
+      n += ap_[class_of(q)] * dx_c_ * (y[i_cei(q)] - y0[i_cei(q)]) / c.molar_volume;
+    }
   }
   return n;
 }
@@ -211,10 +230,10 @@ void Cell::initial_state(std::vector<double>& y, std::vector<double>& yp) const 
   const auto& k = p_.cathode;
   const double c_s0 = k.sto0 * k.c_max;
   const double U0 = ocp_->eval(k.sto0).v + (T_ - k.ocp_T_ref) * dudt_->eval(k.sto0).v;
-  for (int j = 0; j < nc_; ++j) {
-    y[i_phi_s(j)] = U0;
-    y[i_cei(j)] = p_.cei.thickness;
-    for (int r = 0; r < nr_; ++r) y[i_c_s(j, r)] = c_s0;
+  for (int j = 0; j < nc_; ++j) y[i_phi_s(j)] = U0;
+  for (int q = 0; q < n_particles(); ++q) {
+    y[i_cei(q)] = p_.cei.thickness;
+    for (int r = 0; r < nr_; ++r) y[i_c_s(q, r)] = c_s0;
   }
   y[i_voltage()] = U0;
 }
@@ -257,14 +276,15 @@ void Cell::guess_algebraic(std::vector<double>& y, double I) const {
     y[i_voltage()] = y[f.base + 5] + eta - I * p_.contact_resistance;
     return;
   }
-  // Cathode: uniform reaction, overpotential from the inverted kinetics.
-  const double a = 3.0 * k.active_fraction * am_fraction_ / k.particle_radius;
-  const double i_n = -I / (a * k.thickness);
+  // Cathode: uniform reaction over every particle surface, overpotential from the inverted
+  // kinetics (of the last size class: the consistent initialisation settles the rest).
+  const double i_n = -I / (a_[nm_] * k.thickness);
   double V = 0;
-  for (int j = 0; j < nc_; ++j) {
-    y[i_i_n(j)] = i_n;
-    const double cN = y[i_c_s(j, nr_ - 1)];
-    const double cs = std::clamp(cN - i_n * shell_half_outer_ / (faraday * ds_->eval(cN / k.c_max).v),
+  for (int q = 0; q < n_particles(); ++q) {
+    const int j = node_of(q);
+    y[i_i_n(q)] = i_n;
+    const double cN = y[i_c_s(q, nr_ - 1)];
+    const double cs = std::clamp(cN - i_n * shell_half_outer_[class_of(q)] / (faraday * ds_->eval(cN / k.c_max).v),
                                  1e-6 * k.c_max, (1 - 1e-6) * k.c_max);
     const double sto = cs / k.c_max;
     const double U = ocp_->eval(sto).v + (T_ - k.ocp_T_ref) * dudt_->eval(sto).v;
@@ -272,7 +292,7 @@ void Cell::guess_algebraic(std::vector<double>& y, double I) const {
                           ? i0_fn_->eval(sto).v * std::pow(y[i_c_e(nm_ + j)] / k.i0_c_ref, k.i0_c_exponent)
                           : k_c_ * std::sqrt(y[i_c_e(nm_ + j)] * cs * (k.c_max - cs));
     const double eta = two_over_f * std::asinh(i_n / (2.0 * i0));
-    y[i_phi_s(j)] = y[i_phi_e(nm_ + j)] + U + eta + i_n * y[i_cei(j)] / p_.cei.conductivity;
+    y[i_phi_s(j)] = y[i_phi_e(nm_ + j)] + U + eta + i_n * y[i_cei(q)] / p_.cei.conductivity;
     V = y[i_phi_s(j)];
   }
   y[i_current()] = I;
@@ -290,11 +310,10 @@ std::vector<double> Cell::typical_scale() const {
     s[f.base + 4] = 1e-3;  // mol/m2, ~0.003 mAh/cm2
   }
   for (int e = 0; e < nm_ + nc_; ++e) s[i_c_e(e)] = p_.electrolyte.c0;
-  const double a = 3.0 * p_.cathode.active_fraction * am_fraction_ / p_.cathode.particle_radius;
-  for (int j = 0; j < nc_; ++j) {
-    s[i_i_n(j)] = i1c / (a * p_.cathode.thickness);
-    s[i_cei(j)] = 1e-9;
-    for (int r = 0; r < nr_; ++r) s[i_c_s(j, r)] = p_.cathode.c_max;
+  for (int q = 0; q < n_particles(); ++q) {
+    s[i_i_n(q)] = i1c / (a_[nm_] * p_.cathode.thickness);
+    s[i_cei(q)] = 1e-9;
+    for (int r = 0; r < nr_; ++r) s[i_c_s(q, r)] = p_.cathode.c_max;
   }
   s[i_current()] = i1c;
   s[i_charge()] = i1c * 3600.0;
@@ -306,9 +325,9 @@ void Cell::differential_ids(double* id) const {
   std::fill(id, id + n_, 0.0);
   for (const Foil& f : foils_) id[f.base + 2] = id[f.base + 3] = id[f.base + 4] = 1.0;
   for (int e = 0; e < nm_ + nc_; ++e) id[i_c_e(e)] = 1.0;
-  for (int j = 0; j < nc_; ++j) {
-    id[i_cei(j)] = 1.0;
-    for (int r = 0; r < nr_; ++r) id[i_c_s(j, r)] = 1.0;
+  for (int q = 0; q < n_particles(); ++q) {
+    id[i_cei(q)] = 1.0;
+    for (int r = 0; r < nr_; ++r) id[i_c_s(q, r)] = 1.0;
   }
   id[i_charge()] = id[i_energy()] = 1.0;
 }
@@ -325,10 +344,10 @@ void Cell::check_state(double t, const double* y) const {
   const double cmax = p_.cathode.c_max;
   bool ok = true;  // (every comparison is false for NaN)
   for (int e = 0; e < nm_; ++e) ok &= y[foil_block + 2 * e] > 0.0;
-  for (int j = 0; j < nc_; ++j) {
-    const double* c = y + cathode_base(j);
-    ok &= c[0] > 0.0;  // c_e
-    for (int r = 5; r < 5 + nr_; ++r) ok &= (c[r] > 0.0) & (c[r] < cmax);  // c_s
+  for (int j = 0; j < nc_; ++j) ok &= y[cathode_base(j)] > 0.0;  // c_e
+  for (int q = 0; q < n_particles(); ++q) {
+    const double* c = y + i_c_s(q, 0);
+    for (int r = 0; r < nr_; ++r) ok &= (c[r] > 0.0) & (c[r] < cmax);
   }
   if (ok) return;
   for (int e = 0; e < nm_ + nc_; ++e) {
@@ -339,13 +358,13 @@ void Cell::check_state(double t, const double* y) const {
           y[i_c_e(e)], describe(i_c_e(e)), t));
     }
   }
-  for (int j = 0; j < nc_; ++j) {
+  for (int q = 0; q < n_particles(); ++q) {
     for (int r = 0; r < nr_; ++r) {
-      const double c = y[i_c_s(j, r)];
+      const double c = y[i_c_s(q, r)];
       if (!(c > 0.0 && c < cmax)) {
         throw solver::RecoverableError(fmt::format(
             "particle concentration {:.6g} mol/m3 outside (0, c_max = {:.6g}) at {} at t = {:.6g} s",
-            c, cmax, describe(i_c_s(j, r)), t));
+            c, cmax, describe(i_c_s(q, r)), t));
       }
     }
   }
@@ -582,7 +601,7 @@ void Cell::roots(double, const double* y, const double*, double* g) {
       case Event::Kind::charge_passed: g[k] = ev.value - std::abs(y[i_charge()] - ev.start); break;
       case Event::Kind::stoichiometry_above: {
         double hi = 0;
-        for (int j = 0; j < nc_; ++j) hi = std::max(hi, surface_stoichiometry(j, y));
+        for (int q = 0; q < n_particles(); ++q) hi = std::max(hi, surface_stoichiometry(q, y));
         g[k] = ev.value - hi;
         break;
       }
@@ -601,7 +620,7 @@ void Cell::roots(double, const double* y, const double*, double* g) {
       }
       case Event::Kind::stoichiometry_below: {
         double lo = 1;
-        for (int j = 0; j < nc_; ++j) lo = std::min(lo, surface_stoichiometry(j, y));
+        for (int q = 0; q < n_particles(); ++q) lo = std::min(lo, surface_stoichiometry(q, y));
         g[k] = lo - ev.value;
         break;
       }
@@ -646,18 +665,24 @@ std::string Cell::describe(int index) const {
   }
   const int j = (index - cathode_base(0)) / block_;
   const int o = (index - cathode_base(0)) % block_;
-  static const char* names[] = {"c_e", "phi_e", "phi_s", "i_n", "CEI thickness"};
-  if (o < 5) return fmt::format("{} at cathode node {}", names[o], j);
-  return fmt::format("c_s[r={}] at cathode node {}", o - 5, j);
+  static const char* names[] = {"c_e", "phi_e", "phi_s"};
+  if (o < 3) return fmt::format("{} at cathode node {}", names[o], j);
+  const int c = (o - 3) / (2 + nr_), po = (o - 3) % (2 + nr_);
+  const std::string where = nk_ > 1 ? fmt::format("size class {} of cathode node {}", c, j)
+                                    : fmt::format("cathode node {}", j);
+  if (po == 0) return "i_n at " + where;
+  if (po == 1) return "CEI thickness at " + where;
+  return fmt::format("c_s[r={}] at {}", po - 2, where);
 }
 
 double Cell::particle_lithium(const double* y) const {
   // mol per m2 of cell: each node holds eps_s dx of particle volume.
   double total = 0;
-  for (int j = 0; j < nc_; ++j) {
+  for (int q = 0; q < n_particles(); ++q) {
+    const int c = class_of(q);
     double per_volume = 0;
-    for (int r = 0; r < nr_; ++r) per_volume += shell_volume_[r] * y[i_c_s(j, r)];
-    total += p_.cathode.active_fraction * am_fraction_ * dx_c_ * per_volume / particle_volume_;
+    for (int r = 0; r < nr_; ++r) per_volume += shell_volume_[c][r] * y[i_c_s(q, r)];
+    total += p_.cathode.active_fraction * am_fraction_ * class_fraction_[c] * dx_c_ * per_volume / particle_volume_[c];
   }
   return total;
 }
@@ -702,12 +727,14 @@ CellOutputs Cell::outputs(const double* y) const {
   o.foil_thickness = y[i_foil()];
   o.sei_thickness = y[i_sei()];
 
-  // Weights: each node's share of the reaction current, or of the volume at rest.
-  std::vector<double> w(nc_);
+  // Weights: each particle's (node's, size class's) share of the reaction current, or of the
+  // volume at rest.
+  const int np = n_particles();
+  std::vector<double> w(np);
   double wsum = 0;
-  for (int j = 0; j < nc_; ++j) wsum += (w[j] = -a_[nm_ + j] * dx_c_ * y[i_i_n(j)]);
+  for (int q = 0; q < np; ++q) wsum += (w[q] = -ap_[class_of(q)] * dx_c_ * y[i_i_n(q)]);
   const bool at_rest = std::abs(o.current) < 1e-12 || std::abs(wsum) < 1e-12 * std::abs(o.current);
-  for (int j = 0; j < nc_; ++j) w[j] = at_rest ? 1.0 / nc_ : w[j] / wsum;
+  for (int q = 0; q < np; ++q) w[q] = at_rest ? class_fraction_[class_of(q)] / nc_ : w[q] / wsum;
 
   // Electrolyte potential drops accumulated from the foil to each cathode node.
   auto& b = o.breakdown;
@@ -744,21 +771,23 @@ CellOutputs Cell::outputs(const double* y) const {
     o.sei_thickness = f.film ? std::max(o.sei_thickness, y[f.base + 3]) : o.sei_thickness;
     return o;
   }
-  for (int j = 0; j < nc_; ++j) {
-    const Kinetics k = cathode_kinetics(j, y);
-    const double R_cei = y[i_cei(j)] / p_.cei.conductivity;
-    b.ocv += w[j] * k.U;
-    b.eta_cathode += w[j] * k.eta;
-    b.cei_ohmic += w[j] * y[i_i_n(j)] * R_cei;
-    b.electrolyte_ohmic += w[j] * ohm_at[nm_ + j];
-    b.electrolyte_concentration += w[j] * conc_at[nm_ + j];
-    phis_w += w[j] * y[i_phi_s(j)];
+  for (int q = 0; q < np; ++q) {
+    const int j = node_of(q), c = class_of(q);
+    const double share = class_fraction_[c] / nc_;  // of the active volume
+    const Kinetics k = cathode_kinetics(q, y);
+    const double R_cei = y[i_cei(q)] / p_.cei.conductivity;
+    b.ocv += w[q] * k.U;
+    b.eta_cathode += w[q] * k.eta;
+    b.cei_ohmic += w[q] * y[i_i_n(q)] * R_cei;
+    b.electrolyte_ohmic += w[q] * ohm_at[nm_ + j];
+    b.electrolyte_concentration += w[q] * conc_at[nm_ + j];
+    phis_w += w[q] * y[i_phi_s(j)];
     double per_volume = 0;
-    for (int r = 0; r < nr_; ++r) per_volume += shell_volume_[r] * y[i_c_s(j, r)];
-    sto_avg += per_volume / particle_volume_ / p_.cathode.c_max / nc_;
-    sto_surf += k.sto_surf / nc_;
+    for (int r = 0; r < nr_; ++r) per_volume += shell_volume_[c][r] * y[i_c_s(q, r)];
+    sto_avg += share * per_volume / particle_volume_[c] / p_.cathode.c_max;
+    sto_surf += share * k.sto_surf;
     o.sto_surf_max = std::max(o.sto_surf_max, k.sto_surf);
-    cei += y[i_cei(j)] / nc_;
+    cei += share * y[i_cei(q)];
   }
   const double phis_L = y[i_phi_s(nc_ - 1)] - o.current * dx_c_ / (2.0 * p_.cathode.sigma_eff);
   b.solid_ohmic = phis_L - phis_w;

@@ -141,7 +141,7 @@ class Cell : public solver::DaeSystem {
   std::vector<int> slow_indices() const {
     std::vector<int> v;
     for (const Foil& f : foils_) v.insert(v.end(), {f.base + 2, f.base + 3, f.base + 4});
-    for (int j = 0; j < nc_; ++j) v.push_back(i_cei(j));
+    for (int q = 0; q < n_particles(); ++q) v.push_back(i_cei(q));
     return v;
   }
   // mol/m2 of solvent consumed by the films grown between states y0 and y (SEI and CEI)
@@ -176,9 +176,15 @@ class Cell : public solver::DaeSystem {
   int i_c_e(int e) const { return e < nm_ ? foil_block + 2 * e : cathode_base(e - nm_); }
   int i_phi_e(int e) const { return i_c_e(e) + 1; }
   int i_phi_s(int j) const { return cathode_base(j) + 2; }
-  int i_i_n(int j) const { return cathode_base(j) + 3; }
-  int i_cei(int j) const { return cathode_base(j) + 4; }
-  int i_c_s(int j, int r) const { return cathode_base(j) + 5 + r; }
+  // Particles: q = j K + k is size class k of cathode node j (K = 1: q = j), each with its
+  // reaction current, CEI and shells beside its node's c_e, phi_e, phi_s.
+  int n_classes() const { return nk_; }
+  int n_particles() const { return nc_ * nk_; }
+  int node_of(int q) const { return q / nk_; }
+  int class_of(int q) const { return q % nk_; }
+  int i_i_n(int q) const { return particle_base(q); }
+  int i_cei(int q) const { return particle_base(q) + 1; }
+  int i_c_s(int q, int r) const { return particle_base(q) + 2 + r; }
   int i_current() const { return n_ - 4; }
   int i_voltage() const { return n_ - 3; }
   int i_charge() const { return n_ - 2; }
@@ -190,6 +196,7 @@ class Cell : public solver::DaeSystem {
 
  private:
   int cathode_base(int j) const { return foil_block + 2 * nm_ + block_ * j; }
+  int particle_base(int q) const { return cathode_base(q / nk_) + 3 + (q % nk_) * (2 + nr_); }
 
   // Material properties of each electrolyte cell at the current state (filled per call).
   struct ElectrolyteCell {
@@ -243,11 +250,11 @@ class Cell : public solver::DaeSystem {
     double di0_dcs, di0_dce;
     double dcs_dcN, dcs_din;
   };
-  Kinetics cathode_kinetics(int j, const double* y) const;
+  Kinetics cathode_kinetics(int q, const double* y) const;
   // cathode_kinetics with its partials (slopes = true) or only the values the residual uses
   // (c_surf, sto_surf, U, eta, i0, S), rounded the same either way.
   template <bool slopes>
-  Kinetics kinetics(int j, const double* y) const;
+  Kinetics kinetics(int q, const double* y) const;
   struct SeiRate {  // Li corroded into SEI, mol/m2/s, and its derivatives
     double j = 0, dj_di = 0, dj_dL = 0;
   };
@@ -258,7 +265,7 @@ class Cell : public solver::DaeSystem {
   };
   CeiRate cei_rate(double E, double L_cei) const;  // E = phi_s - phi_e, V
   // c_s/c_max at the particle surface of cathode node j (as in the kinetics, without checks).
-  double surface_stoichiometry(int j, const double* y) const;
+  double surface_stoichiometry(int q, const double* y) const;
 
   void electrolyte_residual(const double* y, const double* yp, double* r) const;
   void electrolyte_jacobian(double cj, const double* y, const double* yp, solver::JacobianSink& jac) const;
@@ -274,15 +281,17 @@ class Cell : public solver::DaeSystem {
   Control control_;
   std::vector<Event> events_;
 
-  int nm_ = 0, nc_ = 0, nr_ = 0, block_ = 0, n_ = 0, ml_ = 0, mu_ = 0;
+  int nm_ = 0, nc_ = 0, nr_ = 0, nk_ = 1, block_ = 0, n_ = 0, ml_ = 0, mu_ = 0;
   std::vector<Foil> foils_;  // the planar electrodes: x = 0, and x = L when there is no cathode
   bool capacitive_ = false;
-  std::vector<double> dx_, eps_, eff_, a_;  // per electrolyte cell
+  std::vector<double> dx_, eps_, eff_, a_;  // per electrolyte cell (a_: all size classes)
   double dx_c_ = 0;                          // cathode cell width
-  // particle shells (per particle): outer face radii^2, volumes/4pi, centre spacing
-  std::vector<double> shell_area_, shell_volume_, shell_dist_;
-  double shell_half_outer_ = 0;  // distance from the outer shell's centre to the surface
-  double particle_volume_ = 0;   // R^3/3
+  // Per size class k: its particle surface per electrode volume (1/m), and its shells: outer face
+  // radii^2, volumes/4pi, centre spacing, the distance from the outer shell's centre to the
+  // surface, R^3/3, and the share of the active volume.
+  std::vector<double> ap_;
+  std::vector<std::vector<double>> shell_area_, shell_volume_, shell_dist_;
+  std::vector<double> shell_half_outer_, particle_volume_, class_fraction_;
 
   // Bound at the temperature
   Fn1DPtr kappa_, diff_, tplus_, tfac_, ocp_, dudt_, ds_, i0_fn_;

@@ -30,7 +30,10 @@ void Cell::electrolyte_residual(const double* y, const double* yp, double* r) co
       i_right = -i_right;
       N_right = -N_right;
     }
-    const double src = e >= nm_ ? a_[e] * dx_[e] * y[i_i_n(e - nm_)] : 0.0;
+    double src = 0.0;  // the reaction of every particle size class in the cell
+    if (e >= nm_) {
+      for (int c = 0; c < nk_; ++c) src += ap_[c] * dx_[e] * y[i_i_n((e - nm_) * nk_ + c)];
+    }
     r[i_c_e(e)] = eps_[e] * dx_[e] * yp[i_c_e(e)] + N_right - N_left - src / faraday;
     r[i_phi_e(e)] = i_right - i_left - src;
     i_left = i_right;
@@ -89,9 +92,11 @@ void Cell::electrolyte_jacobian(double cj, const double* y, const double* yp,
       jac.add(rp, i_phi_e(e + 1), f.di_pR);
     }
     if (e >= nm_) {
-      const double ad = a_[e] * dx_[e];
-      jac.add(rc, i_i_n(e - nm_), -ad / faraday);
-      jac.add(rp, i_i_n(e - nm_), -ad);
+      for (int c = 0; c < nk_; ++c) {
+        const double ad = ap_[c] * dx_[e];
+        jac.add(rc, i_i_n((e - nm_) * nk_ + c), -ad / faraday);
+        jac.add(rp, i_i_n((e - nm_) * nk_ + c), -ad);
+      }
     }
   }
 }

@@ -107,7 +107,10 @@ struct CathodeParams {
   double porosity = 0;           // electrolyte volume fraction
   double active_fraction = 0;    // eps_s
   double transport_efficiency = 0;  // electrolyte: porosity^b unless given
-  double particle_radius = 0;    // m
+  double particle_radius = 0;    // m (the median by volume when there are several sizes)
+  // Particle sizes (docs/model.md eq. C6): classes of radius class_radius[k] holding the share
+  // class_fraction[k] of the active volume; one class at particle_radius when empty.
+  std::vector<double> class_radius, class_fraction;
   double c_max = 0;              // mol/m3
   double sto0 = 0;               // initial stoichiometry
   Property ocp;                  // V vs Li, of sto (at ocp_T_ref)

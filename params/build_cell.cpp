@@ -101,6 +101,32 @@ void cathode_geometry(const ParamSet& p, CathodeParams& k) {
   }
 }
 
+// Size classes of a log-normal (by volume) particle radius: K bins of equal volume, each at the
+// radius of its median, R_k = R_50 exp(s z_k), z_k the standard normal quantile of (k + 1/2)/K.
+void particle_classes(const ParamSet& p, CathodeParams& k) {
+  const long K = p.integer("cathode.particle_classes");
+  const double s = p.quantity("cathode.particle_radius_spread");
+  if (K == 1 && s > 0) {
+    throw InputError(p.where("cathode.particle_radius_spread"), "cathode.particle_radius_spread",
+                     fmt::format("a spread of {} needs cathode.particle_classes above 1 to represent it "
+                                 "(3 to 5 are usual)",
+                                 s));
+  }
+  k.class_radius.clear();
+  k.class_fraction.clear();
+  for (long c = 0; c < K; ++c) {
+    const double q = (c + 0.5) / static_cast<double>(K);
+    // the standard normal quantile by bisection on erf: no table, exact to round-off
+    double lo = -10, hi = 10;
+    for (int it = 0; it < 200; ++it) {
+      const double mid = 0.5 * (lo + hi);
+      (0.5 * std::erfc(-mid / std::sqrt(2.0)) < q ? lo : hi) = mid;
+    }
+    k.class_radius.push_back(k.particle_radius * std::exp(s * 0.5 * (lo + hi)));
+    k.class_fraction.push_back(1.0 / static_cast<double>(K));
+  }
+}
+
 // The cell's layers (cell.stack), checked against the stacks the model is built from: an electrode,
 // an optional film, the electrolyte, an optional film, an electrode.
 StackParams parse_stack(const ParamSet& p) {
@@ -353,6 +379,7 @@ CellParams build_cell_params(const ParamSet& p) {
                                  ? p.quantity("cathode.transport_efficiency")
                                  : std::pow(k.porosity, p.quantity("cathode.bruggeman"));
     k.particle_radius = p.quantity("cathode.particle_radius");
+    particle_classes(p, k);
     k.c_max = p.quantity("cathode.max_concentration");
     k.ocp = material_function(p, "cathode.ocp");
     std::tie(k.ocp_sto_min, k.ocp_sto_max) = material_function_domain(p, "cathode.ocp");

@@ -347,7 +347,12 @@ Schema build_cascade_schema() {
           0, 10, "1.5"));
   s.add(q("cathode.transport_efficiency", dim::none,
           "electrolyte transport efficiency (default porosity^bruggeman)", 0, 1));
-  s.add(pos("cathode.particle_radius", dim::length, "active particle radius"));
+  s.add(pos("cathode.particle_radius", dim::length, "active particle radius (with a size spread: the median by volume)"));
+  s.add(integer("cathode.particle_classes", "particle sizes the cathode is split into (1: one size)", 1, 12, "1"));
+  s.add(nonneg("cathode.particle_radius_spread", dim::none,
+               "standard deviation of ln(radius) over the active volume (log-normal by volume; with "
+               "particle_classes > 1)",
+               "0"));
   s.add(pos("cathode.max_concentration", dim::concentration, "maximum Li concentration c_max"));
   s.add(fraction("cathode.initial_stoichiometry",
                  "initial c_s/c_max, uniform (or give cell.initial_soc)", true));

@@ -79,6 +79,7 @@ TEST_CASE("analytic Jacobian matches finite differences in every control mode") 
   const char* file = "tests/data/models/rich_cell.yaml";
   SUBCASE("Newman exchange current") { file = "tests/data/models/rich_cell.yaml"; }
   SUBCASE("exchange current as a function of stoichiometry") { file = "tests/data/models/rich_cell_i0.yaml"; }
+  SUBCASE("three particle sizes") { file = "tests/data/models/rich_cell_psd.yaml"; }
   CAPTURE(file);
   auto c = load_case(file);
   Simulation sim(c.cell, c.settings);

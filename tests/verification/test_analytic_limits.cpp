@@ -1,5 +1,6 @@
 // The analytic limits of SCIENCE.md sec. 2, each a test the model can pass exactly.
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include <cmath>
 
@@ -45,7 +46,12 @@ TEST_CASE("steady current through the membrane gives the analytic linear salt pr
 }
 
 TEST_CASE("slow limit: at C/100 the capacity is the stoichiometry window times c_max times the active volume") {
-  auto c = load_case("cases/reference/lmo_constant_1c.yaml", {"mesh.cathode=10", "mesh.membrane=5"});
+  // with one particle size, and with a spread over four (every size fills at C/100)
+  for (const bool spread : {false, true}) {
+  CAPTURE(spread);
+  std::vector<std::string> o{"mesh.cathode=10", "mesh.membrane=5"};
+  if (spread) o.insert(o.end(), {"cathode.particle_classes=4", "cathode.particle_radius_spread=0.6"});
+  auto c = load_case("cases/reference/lmo_constant_1c.yaml", o);
   // 1C here is 20.27 A/m2 (y from 0.2 to 1); C/100 runs to the OCP's 3.5 V point, y = 0.99369.
   auto tr = run_case(c, {step("Discharge at 0.2027 A/m2 until 3.5 V")});
   const auto& k = c.cell.cathode;
@@ -54,6 +60,25 @@ TEST_CASE("slow limit: at C/100 the capacity is the stoichiometry window times c
   const double delivered = tr.rows.back().out.charge;
   CHECK(std::abs(delivered / expected - 1.0) < 0.005);
   MESSAGE("C/100 capacity: " << delivered / 36000.0 << " mAh/cm2, window " << expected / 36000.0);
+  }
+}
+
+TEST_CASE("a particle size spread: the big particles fall behind at high rate, the capacity falls more gently") {
+  const auto capacity = [](double spread, double rate_A_m2) {
+    std::vector<std::string> o{"mesh.cathode=10", "mesh.membrane=5"};
+    if (spread > 0) o.insert(o.end(), {"cathode.particle_classes=5", fmt::format("cathode.particle_radius_spread={}", spread)});
+    auto c = load_case("cases/reference/lmo_constant_1c.yaml", o);
+    auto tr = run_case(c, {step(fmt::format("Discharge at {} A/m2 until 3.5 V", rate_A_m2))});
+    return tr.rows.back().out.charge;
+  };
+  // the classes split the volume evenly: the median radius is the one radius of the narrow cell
+  const double one_c = 20.27;
+  const double narrow1 = capacity(0, one_c), wide1 = capacity(0.6, one_c);
+  const double narrow5 = capacity(0, 5 * one_c), wide5 = capacity(0.6, 5 * one_c);
+  MESSAGE("1C: " << narrow1 / 36000 << " vs " << wide1 / 36000 << " mAh/cm2; 5C: " << narrow5 / 36000 << " vs "
+                 << wide5 / 36000);
+  CHECK(wide1 < narrow1);  // large particles cannot keep up
+  CHECK(wide1 > 0.9 * narrow1);
 }
 
 TEST_CASE("constant voltage and constant power hold their setpoints") {

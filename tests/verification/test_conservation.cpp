@@ -11,7 +11,8 @@ using namespace cascade::testing;
 
 TEST_CASE("lithium and charge balances close over a full 1C discharge and a charge") {
   for (const char* file : {"cases/reference/lmo_constant_1c.yaml", "tests/data/models/rich_cell.yaml",
-                           "tests/data/models/rich_cell_sei.yaml", "tests/data/models/rich_cell_aging.yaml"}) {
+                           "tests/data/models/rich_cell_sei.yaml", "tests/data/models/rich_cell_aging.yaml",
+                           "tests/data/models/rich_cell_psd.yaml"}) {
     CAPTURE(std::string(file));
     auto c = load_case(file, {"mesh.membrane=6", "mesh.cathode=10", "mesh.particle=6"});
     Simulation sim(c.cell, c.settings);
