@@ -56,6 +56,23 @@ class BandLU {
   // The assembled A(row, col) (before factor()); 0 outside the band.
   double get(int row, int col) const;
 
+  // For a caller that replays a recorded assembly (condensed_lu.hpp): where A(row, col) is kept
+  // (in_band(row, col) assumed; the storage never moves), and each row's columns in use. Writing
+  // through entry() does not extend a row's columns, so the caller widens them to those its
+  // recording covered (widen() only ever adds columns: zeros outside what was written are exact
+  // no-ops in factor()).
+  double* entry(int row, int col) { return row_ptr(row) + col; }
+  void extents(std::vector<int>& first, std::vector<int>& last) const {
+    first = first_;
+    last = last_;
+  }
+  void widen(const std::vector<int>& first, const std::vector<int>& last) {
+    for (std::size_t r = 0; r < first_.size(); ++r) {
+      if (first[r] < first_[r]) first_[r] = first[r];
+      if (last[r] > last_[r]) last_[r] = last[r];
+    }
+  }
+
   // LU with partial pivoting (largest |entry|, the first on ties), in place, as LAPACK's dgbtrf:
   // each interchange applies to the columns from the pivot on, not to multipliers stored before.
   // Returns 0, or k + 1 if column k has no non-zero pivot (the matrix is singular; IDA takes a

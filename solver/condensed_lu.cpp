@@ -80,6 +80,34 @@ CondensedLU::CondensedLU(int n, int ml, int mu, const std::vector<std::pair<int,
   pivot_.assign(N, 0.0);
 }
 
+[[gnu::noinline]] bool CondensedLU::add_unrecorded(int row, int col, double value) {
+  const int cr = core_of_[static_cast<std::size_t>(row)];
+  const int cc = core_of_[static_cast<std::size_t>(col)];
+  double* place = nullptr;
+  if (cr >= 0 && cc >= 0) {
+    if (!core_->in_band(cr, cc)) return false;
+    core_->add(cr, cc, value);
+    place = core_->entry(cr, cc);
+  } else {
+    place = leaf_place(row, col, cr, cc);
+    if (place == nullptr) return false;
+    *place += value;
+  }
+  if (replay_ == Replay::recording) {
+    keys_.push_back(key(row, col));
+    places_.push_back(place);
+  }
+  return true;
+}
+double* CondensedLU::leaf_place(int row, int col, int cr, int cc) {
+  const auto r = static_cast<std::size_t>(row);
+  const auto c = static_cast<std::size_t>(col);
+  if (row == col) return &d_[r];
+  if (cr < 0 && parent_[r] == col) return &up_[r];    // A(leaf, its neighbour)
+  if (cc < 0 && parent_[c] == row) return &down_[c];  // A(neighbour, leaf)
+  return nullptr;
+}
+
 void CondensedLU::zero() {
   for (const Leaf& leaf : order_) {
     const auto v = static_cast<std::size_t>(leaf.v);
@@ -87,10 +115,26 @@ void CondensedLU::zero() {
   }
   if (core_) core_->zero();
   use_full_ = false;
+  if (replay_ == Replay::replaying) {
+    // The replayed adds write past the core's bookkeeping of the columns in use: it gets those of
+    // the whole recording now.
+    next_ = 0;
+    if (core_) core_->widen(core_first_, core_last_);
+  } else {
+    replay_ = Replay::recording;
+    keys_.clear();
+    places_.clear();
+  }
 }
 
 int CondensedLU::factor() {
   use_full_ = false;
+  if (replay_ == Replay::recording) {
+    if (core_) core_->extents(core_first_, core_last_);
+    replay_ = Replay::replaying;
+  } else if (replay_ == Replay::off) {
+    replay_ = Replay::none;
+  }
   for (const Leaf& leaf : order_) pivot_[static_cast<std::size_t>(leaf.v)] = d_[static_cast<std::size_t>(leaf.v)];
   // First the leaves' pivots, all checked before the core is touched, so that a fallback still
   // has the assembled core.

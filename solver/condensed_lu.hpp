@@ -17,6 +17,7 @@
 // original column. Entries outside the pattern are refused (add() returns false), since a tree's
 // elimination is only right if its unknowns have no other entries.
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -35,19 +36,31 @@ class CondensedLU {
   int leaves() const { return static_cast<int>(order_.size()); }
   int core_size() const { return static_cast<int>(core_to_orig_.size()); }
 
+  // Back to the zero matrix: an assembly starts.
   void zero();
   // A(row, col) += value; false (and nothing added) if the entry is outside the structure: an
   // off-diagonal entry of a leaf other than with its neighbour, or a core entry outside the core's
-  // band.
+  // band. The caller checks 0 <= row, col < size().
+  //
+  // A model adds its entries in the same order at every assembly, so the assembly from one zero()
+  // to its factor() is recorded (each add's (row, col) and where its value went), and the next ones
+  // replay it: an add whose (row, col) is the next recorded one goes straight to its place. At the
+  // first one that differs, the rest of that assembly takes the ordinary way and the one after is
+  // recorded afresh. Either way each value lands where the ordinary way would put it.
   bool add(int row, int col, double value) {
-    const int cr = core_of_[static_cast<std::size_t>(row)];
-    const int cc = core_of_[static_cast<std::size_t>(col)];
-    if (cr >= 0 && cc >= 0) {
-      if (!core_->in_band(cr, cc)) return false;
-      core_->add(cr, cc, value);
-      return true;
+    return replay(row, col, value) || add_unrecorded(row, col, value);
+  }
+  // The replaying part of add(): true if (row, col) was the next recorded add and value went to
+  // its place, which needs no check of row and col; false if the caller is to add() as usual.
+  bool replay(int row, int col, double value) {
+    if (replay_ == Replay::replaying) {
+      if (next_ < keys_.size() && keys_[next_] == key(row, col)) {
+        *places_[next_++] += value;
+        return true;
+      }
+      replay_ = Replay::off;
     }
-    return add_leaf(row, col, value, cr, cc);
+    return false;
   }
 
   // Returns 0, or c + 1 for a zero pivot in (original) column c.
@@ -56,27 +69,18 @@ class CondensedLU {
 
   // Whether the last factor() fell back to the whole-matrix BandLU (for tests).
   bool fell_back() const { return use_full_; }
+  // Whether the adds of the assembly under way are replaying a recorded one (for tests).
+  bool replaying() const { return replay_ == Replay::replaying; }
   int core_lower_bandwidth() const { return core_ ? core_->lower_bandwidth() : 0; }
   int core_upper_bandwidth() const { return core_ ? core_->upper_bandwidth() : 0; }
 
  private:
-  bool add_leaf(int row, int col, double value, int cr, int cc) {
-    const auto r = static_cast<std::size_t>(row);
-    const auto c = static_cast<std::size_t>(col);
-    if (row == col) {
-      d_[r] += value;
-      return true;
-    }
-    if (cr < 0 && parent_[r] == col) {
-      up_[r] += value;  // A(leaf, its neighbour)
-      return true;
-    }
-    if (cc < 0 && parent_[c] == row) {
-      down_[c] += value;  // A(neighbour, leaf)
-      return true;
-    }
-    return false;
+  static std::uint64_t key(int row, int col) {
+    return (std::uint64_t{static_cast<std::uint32_t>(row)} << 32) | static_cast<std::uint32_t>(col);
   }
+  // The ordinary way, out of line so that the replayed add stays small.
+  bool add_unrecorded(int row, int col, double value);
+  double* leaf_place(int row, int col, int cr, int cc);
   int factor_full();
 
   struct Leaf {
@@ -99,6 +103,15 @@ class CondensedLU {
   std::optional<BandLU> full_;         // the fallback, built on first use
   bool use_full_ = false;
   mutable std::vector<double> core_rhs_;
+
+  // The recorded assembly. none: nothing recorded (before the first zero(), or after an assembly
+  // that left the recording); recording: from a zero() to the next factor(); replaying: adds
+  // follow the recording; off: this assembly left it.
+  enum class Replay { none, recording, replaying, off } replay_ = Replay::none;
+  std::vector<std::uint64_t> keys_;  // (row, col) of each recorded add
+  std::vector<double*> places_;      // where its value went (d_, up_, down_ or the core's storage)
+  std::size_t next_ = 0;             // the next recorded add to expect
+  std::vector<int> core_first_, core_last_;  // the core's columns in use after the recording
 };
 
 }  // namespace cascade::solver

@@ -576,13 +576,17 @@ class CondensedSink final : public MatrixSink {
 
   void prepare(SUNMatrix) override {}
 
+  // A recorded assembly's replay first (condensed_lu.hpp), a leaf without a stack frame.
   void add(int row, int col, double value) override {
+    if (!lu_.replay(row, col, value)) add_checked(row, col, value);
+  }
+
+ private:
+  [[gnu::noinline]] void add_checked(int row, int col, double value) {
     if (row < 0 || row >= lu_.size() || col < 0 || col >= lu_.size() || !lu_.add(row, col, value)) {
       outside(row, col);
     }
   }
-
- private:
   [[noreturn, gnu::noinline, gnu::cold]] void outside(int row, int col) const {
     throw SolverError(fmt::format(
         "Jacobian entry (row {}, col {}) = d[{}]/d[{}] is not in the sparsity pattern: add it to "

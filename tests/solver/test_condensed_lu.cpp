@@ -1,9 +1,11 @@
 // CondensedLU against Eigen's dense LU on matrices shaped like a cell model's: a banded core with
 // chains hanging off it (particle shells) and pendant unknowns; plus the fallback to pivoting,
-// refused entries, singular matrices and storage reused across assemblies.
+// refused entries, singular matrices, storage reused across assemblies, and the replay of a
+// recorded assembly.
 #include <doctest/doctest.h>
 
 #include <Eigen/Dense>
+#include <algorithm>
 #include <random>
 #include <utility>
 #include <vector>
@@ -145,4 +147,67 @@ TEST_CASE("CondensedLU reports a zero pivot by its original column") {
   }
   REQUIRE(lu.add(2, 2, 1.0));
   CHECK(lu.factor() > 0);
+}
+
+// The entries of `pattern` in the given order, random values (diagonals dominant); the dense copy.
+Eigen::MatrixXd assemble_in_order(CondensedLU& lu, const std::vector<std::pair<int, int>>& entries,
+                                  std::mt19937& rng) {
+  std::uniform_real_distribution<double> value(-1.0, 1.0);
+  const int n = lu.size();
+  Eigen::MatrixXd dense = Eigen::MatrixXd::Zero(n, n);
+  lu.zero();
+  for (const auto& [i, j] : entries) {
+    const double v = i == j ? 8.0 + value(rng) : value(rng);
+    dense(i, j) += v;
+    REQUIRE(lu.add(i, j, v));
+  }
+  return dense;
+}
+
+TEST_CASE("CondensedLU replays a recorded assembly, and leaves it when the order of adds changes") {
+  const Shape shape{6, 4};
+  const auto pattern = shape.pattern();
+  CondensedLU lu(shape.size(), shape.bandwidth(), shape.bandwidth(), pattern);
+  std::mt19937 rng(3);
+  const auto assemble_and_check = [&](const std::vector<std::pair<int, int>>& entries,
+                                      bool replayed) {
+    const Eigen::MatrixXd dense = assemble_in_order(lu, entries, rng);
+    CHECK(lu.replaying() == replayed);
+    REQUIRE(lu.factor() == 0);
+    CHECK_FALSE(lu.fell_back());
+    check_solves(lu, dense, rng);
+  };
+  assemble_and_check(pattern, false);  // recorded
+  assemble_and_check(pattern, true);
+  assemble_and_check(pattern, true);
+
+  SUBCASE("another order: left at the first difference, then recorded afresh") {
+    auto shuffled = pattern;
+    std::shuffle(shuffled.begin(), shuffled.end(), rng);
+    assemble_and_check(shuffled, false);
+    assemble_and_check(shuffled, false);  // recorded
+    assemble_and_check(shuffled, true);
+    assemble_and_check(pattern, false);
+  }
+  SUBCASE("an entry more at the end, or one fewer in the middle") {
+    auto longer = pattern;
+    longer.push_back(pattern.front());
+    assemble_and_check(longer, false);
+    auto shorter = pattern;
+    shorter.erase(shorter.begin() + static_cast<std::ptrdiff_t>(shorter.size() / 2));
+    assemble_and_check(shorter, false);
+  }
+  SUBCASE("fewer entries at the end: replayed, the rest of the matrix zero") {
+    auto prefix = pattern;
+    // Drop the last entries, as long as every diagonal stays.
+    while (prefix.back().first != prefix.back().second) prefix.pop_back();
+    assemble_and_check(prefix, true);
+    assemble_and_check(pattern, true);
+  }
+  SUBCASE("entries outside the pattern are refused while replaying too") {
+    lu.zero();
+    CHECK(lu.replaying());
+    CHECK_FALSE(lu.add(2, 4, 1.0));  // two unknowns of one chain that are not neighbours
+    CHECK_FALSE(lu.replaying());
+  }
 }
