@@ -180,7 +180,9 @@ void bench_cycling(const std::string& root, bool quick) {
                            what, full_res.cycles.back().retention * 100, ff_res.cycles.back().retention * 100);
 }
 
-int bench(int repeats, const std::string& root, int sweep_points) {
+int bench(int repeats, const std::string& root_arg, int sweep_points) {
+  // absolute: the sweeps' files live in a scratch directory and name their base case by path
+  const std::string root = std::filesystem::absolute(root_arg).string();
   struct Case {
     std::string label, file;
     std::vector<std::string> overrides;
