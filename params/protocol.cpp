@@ -427,6 +427,20 @@ std::vector<Step> parse_experiment(const ParamSet& params) {
 
 std::vector<std::string> protocol_warnings(const ParamSet& params, const std::vector<Step>& steps) {
   std::vector<std::string> out;
+  // A stack without a cathode (Li|Li, Li|Cu, SS|SS) composed from a full cell's files: its
+  // cathode and CEI values are not used, which a reader of the files would not guess.
+  if (!stack_has_cathode(params)) {
+    std::vector<std::string> unused;
+    for (const auto& [path, e] : params.entries()) {
+      if (!e.is_default && (path.rfind("cathode.", 0) == 0 || path.rfind("cei.", 0) == 0)) unused.push_back(path);
+    }
+    if (!unused.empty()) {
+      out.push_back(fmt::format("cell.stack ({}) has no cathode: {} given value(s) of cathode.* and cei.* are not "
+                                "used (the first: {} at {})",
+                                params.where("cell.stack").to_string(), unused.size(), unused.front(),
+                                params.where(unused.front()).to_string()));
+    }
+  }
   if (!params.has("electrolyte.oxidation_limit")) return out;
   const double limit = params.quantity("electrolyte.oxidation_limit");
   std::set<std::string> seen;  // a cycled step is reported once

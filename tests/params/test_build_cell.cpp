@@ -273,3 +273,14 @@ TEST_CASE("a cell without a cathode refuses C-rates and capacities per gram") {
                        cascade::InputError);
   CHECK_THROWS_WITH_AS(cascade::case_protocol(p), doctest::Contains("a capacity per gram"), cascade::InputError);
 }
+
+TEST_CASE("a stack without a cathode warns that the cathode values it was given are not used") {
+  const auto p = ParamSet::load_string(
+      "cell: {stack: [li_metal, sei, qsse, sei, li_metal]}\ncathode: {porosity: 0.4, particle_radius: 5 um}\n"
+      "experiment: ['Discharge at 0.2 mA/cm2 for 1 hour']\n",
+      "mixed.yaml");
+  const auto w = cascade::protocol_warnings(p, cascade::case_protocol(p));
+  REQUIRE(w.size() == 1);
+  CHECK(w[0].find("has no cathode: 2 given value(s)") != std::string::npos);
+  CHECK(w[0].find("mixed.yaml:2") != std::string::npos);
+}
