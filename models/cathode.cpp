@@ -69,7 +69,7 @@ Cell::Kinetics Cell::kinetics(int q, const double* y) const {
   }
   if (!(K.c_surf > 0.0 && K.c_surf < k.c_max)) {
     throw solver::RecoverableError(
-        "particle surface concentration outside (0, c_max) at cathode node " + std::to_string(j));
+        "particle surface concentration outside (0, c_max) at the surface of " + describe(i_c_s(q, nr_ - 1)));
   }
   K.sto_surf = K.c_surf / k.c_max;
   const ValueSlope U = at(*ocp_, K.sto_surf);
