@@ -117,17 +117,7 @@ void Cell::bind_constant_transport() {
   const int ne = nm_ + nc_;
   const double x = p_.electrolyte.c0;  // any concentration: the functions are constant
   const auto kv = kappa_->eval(x), dv = diff_->eval(x), tv = tplus_->eval(x), fv = tfac_->eval(x);
-  for (int e = 0; e < ne; ++e) {
-    auto& p = ec_[e];
-    p.k = eff_[e] * kv.v;
-    p.dk = eff_[e] * kv.dv;
-    p.D = eff_[e] * dv.v;
-    p.dD = eff_[e] * dv.dv;
-    p.tp = tv.v;
-    p.dtp = tv.dv;
-    p.tf = fv.v;
-    p.dtf = fv.dv;
-  }
+  for (int e = 0; e < ne; ++e) ec_[e].set(eff_[e], kv, dv, tv, fv);
   // as face() computes them
   face_constants_.assign(ne, FaceConstants{0, 0, 0, 0});
   for (int e = 1; e < ne; ++e) {
@@ -383,18 +373,7 @@ void Cell::electrolyte_properties(const double* y) const {
     auto& p = ec_[e];
     p.c = y[i_c_e(e)];
     p.lnc = std::log(p.c);
-    const auto kv = kappa_->eval(p.c);
-    const auto dv = diff_->eval(p.c);
-    const auto tv = tplus_->eval(p.c);
-    const auto fv = tfac_->eval(p.c);
-    p.k = eff_[e] * kv.v;
-    p.dk = eff_[e] * kv.dv;
-    p.D = eff_[e] * dv.v;
-    p.dD = eff_[e] * dv.dv;
-    p.tp = tv.v;
-    p.dtp = tv.dv;
-    p.tf = fv.v;
-    p.dtf = fv.dv;
+    p.set(eff_[e], kappa_->eval(p.c), diff_->eval(p.c), tplus_->eval(p.c), tfac_->eval(p.c));
   }
 }
 

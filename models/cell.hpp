@@ -201,6 +201,17 @@ class Cell : public solver::DaeSystem {
   // Material properties of each electrolyte cell at the current state (filled per call).
   struct ElectrolyteCell {
     double c, lnc, k, dk, D, dD, tp, dtp, tf, dtf;
+    // kappa and D times the cell's transport efficiency, t+ and TF as they are
+    void set(double eff, ValueSlope kv, ValueSlope dv, ValueSlope tv, ValueSlope fv) {
+      k = eff * kv.v;
+      dk = eff * kv.dv;
+      D = eff * dv.v;
+      dD = eff * dv.dv;
+      tp = tv.v;
+      dtp = tv.dv;
+      tf = fv.v;
+      dtf = fv.dv;
+    }
   };
   void electrolyte_properties(const double* y) const;
   // Face fluxes between electrolyte cells e-1 and e: current i (A/m2), Li+ flux N (mol/m2/s),

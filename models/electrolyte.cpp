@@ -49,18 +49,17 @@ void Cell::electrolyte_jacobian(double cj, const double* y, const double* yp,
   // A planar electrode's current into the electrolyte enters its cell's rows the same way at
   // x = 0 and at x = L: c_e: -N, phi_e: -i, N = (i - (1 - t+) C_dl deta)/F.
   for (const Foil& f : foils_) {
-    const double sg = 1.0;
     const int rc = i_c_e(f.node), rp = i_phi_e(f.node);
-    jac.add(rc, f.base + 1, -sg / faraday);
-    jac.add(rp, f.base + 1, -sg);
+    jac.add(rc, f.base + 1, -1.0 / faraday);
+    jac.add(rp, f.base + 1, -1.0);
     if (!capacitive_) continue;
     const FoilState st = foil_state(f, y, yp);
     const auto& C = ec_[f.node];
-    jac.add(rc, rc, -sg * C.dtp * st.i_C / faraday);
+    jac.add(rc, rc, -C.dtp * st.i_C / faraday);
     int col[3];
     double coef[3];
     const int nd = deta_columns(f, col, coef);
-    for (int k = 0; k < nd; ++k) jac.add(rc, col[k], sg * cj * (1.0 - C.tp) * st.C_dl * coef[k] / faraday);
+    for (int k = 0; k < nd; ++k) jac.add(rc, col[k], cj * (1.0 - C.tp) * st.C_dl * coef[k] / faraday);
   }
   // each interior face enters two cells' rows: evaluate it once
   faces_.resize(ne);
