@@ -267,8 +267,17 @@ void Cell::guess_algebraic(std::vector<double>& y, double I) const {
     return;
   }
   // Cathode: uniform reaction over every particle surface, overpotential from the inverted
-  // kinetics (of the last size class: the consistent initialisation settles the rest).
+  // kinetics. With several size classes the classes share the node's reaction as their
+  // kinetics split it (split_reaction); a uniform share can ask a nearly full or empty small
+  // particle for more than its surface can give.
   const double i_n = -I / (a_[nm_] * k.thickness);
+  if (nk_ > 1) {
+    double V = 0;
+    for (int j = 0; j < nc_; ++j) V = split_reaction(y, j, -I / k.thickness);
+    y[i_current()] = I;
+    y[i_voltage()] = V - I * (dx_c_ / (2.0 * k.sigma_eff) + p_.contact_resistance);
+    return;
+  }
   double V = 0;
   for (int q = 0; q < n_particles(); ++q) {
     const int j = node_of(q);
@@ -287,6 +296,80 @@ void Cell::guess_algebraic(std::vector<double>& y, double I) const {
   }
   y[i_current()] = I;
   y[i_voltage()] = V - I * (dx_c_ / (2.0 * k.sigma_eff) + p_.contact_resistance);
+}
+
+// The reaction of size class q when the solid sits delta above the electrolyte at its node: the
+// root of i = i0(c_s) S(delta - U(c_s) - i R_CEI) with c_s = c_N - i h / (F D_s), between the
+// currents that would fill and empty its surface (both ends give i0 = 0 and bracket the root).
+// Newton's method, kept inside the bracket by bisection. Returns i and sets di/d(delta).
+double Cell::class_reaction(const std::vector<double>& y, int q, double delta, double& di_ddelta) const {
+  const auto& k = p_.cathode;
+  const int j = node_of(q);
+  const double cN = y[i_c_s(q, nr_ - 1)];
+  const double g = shell_half_outer_[class_of(q)] / (faraday * ds_->eval(cN / k.c_max).v);
+  const double R = y[i_cei(q)] / p_.cei.conductivity;
+  const double ce = y[i_c_e(nm_ + j)];
+  double lo = (cN - k.c_max) / g, hi = cN / g;  // c_s = c_max and c_s = 0
+  double i = std::clamp(0.0, lo, hi);
+  di_ddelta = 0;
+  for (int it = 0; it < 100; ++it) {
+    const double cs = cN - i * g, sto = cs / k.c_max;
+    const ValueSlope U = ocp_->eval(sto), dUdT = dudt_->eval(sto);
+    double i0, di0_dsto;
+    if (k.has_exchange_current) {
+      const ValueSlope f = i0_fn_->eval(sto);
+      const double cf = std::pow(ce / k.i0_c_ref, k.i0_c_exponent);
+      i0 = f.v * cf;
+      di0_dsto = f.dv * cf;
+    } else {
+      i0 = k_c_ * std::sqrt(ce * cs * (k.c_max - cs));
+      di0_dsto = cs > 0 && cs < k.c_max ? i0 * 0.5 * k.c_max * (1.0 / cs - 1.0 / (k.c_max - cs)) : 0.0;
+    }
+    const double eta = std::clamp(delta - U.v - (T_ - k.ocp_T_ref) * dUdT.v - i * R, -5.0, 5.0);
+    const double ea = std::exp(k.alpha_a * f_ * eta), ec = std::exp(-k.alpha_c * f_ * eta);
+    const double S = ea - ec, dS = f_ * (k.alpha_a * ea + k.alpha_c * ec);
+    const double r = i - i0 * S;  // rises with i
+    (r > 0 ? hi : lo) = i;
+    // d(r)/di: c_s falls by g per unit i, so sto by g / c_max
+    const double dsto = -g / k.c_max;
+    const double dU = (U.dv + (T_ - k.ocp_T_ref) * dUdT.dv) * dsto;
+    const double dr = 1.0 - di0_dsto * dsto * S + i0 * dS * (dU + R);
+    di_ddelta = i0 * dS / dr;
+    if (std::abs(r) <= 1e-12 * std::max(std::abs(i), 1e-30) || hi - lo <= 1e-14 * (std::abs(lo) + std::abs(hi))) break;
+    double next = i - r / dr;
+    if (!(dr > 0) || !(next > lo && next < hi)) next = 0.5 * (lo + hi);
+    i = next;
+  }
+  return i;
+}
+
+// Splits the reaction `demand` (A/m3 of electrode, oxidation > 0) at cathode node j among its
+// size classes by their kinetics: finds the solid-electrolyte potential difference at which the
+// classes together give it (Newton inside a bisection bracket; the total rises with it), writes
+// phi_s and each class's i_n, returns phi_s. A demand beyond what the surfaces can give leaves
+// the nearest achievable split.
+double Cell::split_reaction(std::vector<double>& y, int j, double demand) const {
+  const double phi_e = y[i_phi_e(nm_ + j)];
+  double lo = -2.0, hi = 7.0;  // V: wider than any OCP window with its overpotentials
+  double delta = y[i_phi_s(j)] - phi_e;
+  if (!(delta > lo && delta < hi)) delta = 0.5 * (lo + hi);
+  for (int it = 0; it < 100; ++it) {
+    double total = 0, slope = 0;
+    for (int c = 0; c < nk_; ++c) {
+      double d = 0;
+      total += ap_[c] * class_reaction(y, j * nk_ + c, delta, d);
+      slope += ap_[c] * d;
+    }
+    const double r = total - demand;
+    (r > 0 ? hi : lo) = delta;
+    if (std::abs(r) <= 1e-10 * std::max(std::abs(demand), 1e-30) || hi - lo < 1e-12) break;
+    double next = delta - r / slope;
+    if (!(slope > 0) || !(next > lo && next < hi)) next = 0.5 * (lo + hi);
+    delta = next;
+  }
+  double d = 0;
+  for (int c = 0; c < nk_; ++c) y[i_i_n(j * nk_ + c)] = class_reaction(y, j * nk_ + c, delta, d);
+  return y[i_phi_s(j)] = phi_e + delta;
 }
 
 std::vector<double> Cell::typical_scale() const {

@@ -195,6 +195,9 @@ class Cell : public solver::DaeSystem {
   double x_center(int e) const;
 
  private:
+  // the first guess of guess_algebraic for a cathode with size classes
+  double class_reaction(const std::vector<double>& y, int q, double delta, double& di_ddelta) const;
+  double split_reaction(std::vector<double>& y, int j, double demand) const;
   int cathode_base(int j) const { return foil_block + 2 * nm_ + block_ * j; }
   int particle_base(int q) const { return cathode_base(q / nk_) + 3 + (q % nk_) * (2 + nr_); }
 
