@@ -32,3 +32,22 @@ TEST_CASE("mid-discharge voltage converges at order >= 1.5 under x and r refinem
   CHECK(p2 >= 1.5);
   CHECK(std::abs(v2 - v4) < 2e-3);  // default mesh within 2 mV of the finest
 }
+
+TEST_CASE("the thin coatings of the study's cells: 5 volumes across the cathode give the capacity of 40") {
+  // params/cells/{lfp,lco}_*.yaml mesh the cathode with 5 volumes; a 1C and a 5C discharge after a
+  // 1C charge, against 40 volumes
+  for (const std::string file : {"cases/paper/lfp_gz62_rate.yaml", "cases/paper/lco_gz62_rate.yaml"}) {
+    CAPTURE(file);
+    for (const std::string rate : {"1C", "5C"}) {
+      CAPTURE(rate);
+      double q[2];
+      for (int m = 0; m < 2; ++m) {
+        auto c = load_case(file, {m == 0 ? "mesh.cathode=5" : "mesh.cathode=40"});
+        auto tr = run_case(c, {step("Charge at 1C until 4.2 V"), step("Discharge at " + rate + " until 2.5 V")});
+        q[m] = tr.result.steps.back().charge;
+      }
+      MESSAGE(file << " " << rate << ": " << q[0] / 36000 << " vs " << q[1] / 36000 << " mAh/cm2");
+      CHECK(std::abs(q[0] / q[1] - 1.0) < 2e-4);
+    }
+  }
+}
