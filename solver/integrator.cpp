@@ -1106,6 +1106,19 @@ void Integrator::set_max_step(double max_step) {
   s.opts.max_step = max_step;
 }
 
+void Integrator::set_suppress_algebraic_error(bool suppress) {
+  Impl& s = *impl_;
+  s.begin_call();
+  s.opts.suppress_algebraic_error = suppress;
+  if (s.initialized) {
+    s.check(IDASetSuppressAlg(s.ida.get(), suppress ? SUNTRUE : SUNFALSE), "IDASetSuppressAlg");
+  }
+}
+
+bool Integrator::suppresses_algebraic_error() const {
+  return impl_->opts.suppress_algebraic_error;
+}
+
 void Integrator::set_stop_time(double t_stop) {
   impl_->user_stop_time = t_stop;
 }

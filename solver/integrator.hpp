@@ -90,6 +90,9 @@ class Integrator {
   IntegratorStats stats() const;
 
   void set_max_step(double max_step);  // 0 = unlimited
+  // Whether the algebraic unknowns leave IDA's local error test (from the next step on).
+  void set_suppress_algebraic_error(bool suppress);
+  bool suppresses_algebraic_error() const;
   // IDA never steps past t_stop (useful before a known discontinuity) until clear_stop_time().
   void set_stop_time(double t_stop);
   void clear_stop_time();

@@ -81,3 +81,22 @@ TEST_CASE("fit: a bad fit file names the file, the key and what was expected") {
   CHECK(r.output.find("no such case file") != std::string::npos);
   CHECK(r.output.find("unknown key 'weights'") != std::string::npos);
 }
+
+TEST_CASE("fit: a starting point whose cases fail to run gives a clear message and writes nothing") {
+  const ScratchDir dir("fit_fails");
+  // a size spread on the one-size cathode of the case is refused when the case is built
+  std::ofstream(dir.path / "fit.yaml") << fmt::format(
+      "name: failing\n"
+      "parameters:\n"
+      "  cathode.particle_radius_spread: {{initial: 0.5, min: 0.1, max: 1}}\n"
+      "targets:\n"
+      "  - {{case: '{0}', quantity: discharge_capacity_mAh_g@1C, value: 100 mAh/g, sigma: 1 mAh/g}}\n"
+      "output: fitted.yaml\n",
+      rate_case.string());
+  const auto r = run_cascade(fmt::format("fit '{}'", (dir.path / "fit.yaml").string()));
+  INFO(r.output);
+  CHECK(r.status == 3);
+  CHECK(r.output.find("a trial point failed") != std::string::npos);
+  CHECK(r.output.find("no usable solution") != std::string::npos);
+  CHECK_FALSE(fs::exists(dir.path / "fitted.yaml"));
+}

@@ -349,12 +349,21 @@ int fit(const std::string& file) {
   options.update_state_every_iteration = true;
   ceres::Solver::Summary summary;
   ceres::Solve(options, &problem, &summary);
+  if (!summary.IsSolutionUsable()) {
+    // e.g. the starting point itself failed to run: there is no fit to report or write
+    std::cerr << fmt::format("cascade fit {}: no usable solution ({}); nothing written\n", file, summary.message);
+    return 3;
+  }
 
   // Jacobian at the solution -> covariance (J^T J)^-1 of the transformed parameters.
   double total_cost = 0;
   std::vector<double> residuals;
   ceres::CRSMatrix crs;
-  problem.Evaluate(ceres::Problem::EvaluateOptions(), &total_cost, &residuals, nullptr, &crs);
+  if (!problem.Evaluate(ceres::Problem::EvaluateOptions(), &total_cost, &residuals, nullptr, &crs)) {
+    std::cerr << fmt::format("cascade fit {}: the cases failed to run around the fitted point, so there are no "
+                             "confidence intervals; nothing written\n", file);
+    return 3;
+  }
   Eigen::MatrixXd J = Eigen::MatrixXd::Zero(crs.num_rows, crs.num_cols);
   for (int r = 0; r < crs.num_rows; ++r) {
     for (int k = crs.rows[r]; k < crs.rows[r + 1]; ++k) J(r, crs.cols[k]) = crs.values[k];
