@@ -52,18 +52,33 @@ CondensedLU::CondensedLU(int n, int ml, int mu, const std::vector<std::pair<int,
   }
   // (A neighbour whose degree drops to 1 is queued once; one that drops to 0 was queued at 1.)
 
-  core_of_.assign(N, -1);
+  // Hubs: what is left with at most kMaxHubDegree neighbours, none a neighbour of another hub.
+  hub_of_.assign(N, -1);
+  std::vector<char> hub(N, 0), blocked(N, 0);
   for (int v = 0; v < n; ++v) {
-    if (!removed[static_cast<std::size_t>(v)]) {
-      core_of_[static_cast<std::size_t>(v)] = static_cast<int>(core_to_orig_.size());
-      core_to_orig_.push_back(v);
+    const auto vs = static_cast<std::size_t>(v);
+    if (removed[vs] || blocked[vs]) continue;
+    int d = 0;
+    for (const int w : adj[vs]) d += removed[static_cast<std::size_t>(w)] ? 0 : 1;
+    if (d == 0 || d > kMaxHubDegree) continue;
+    hub[vs] = 1;
+    for (const int w : adj[vs]) blocked[static_cast<std::size_t>(w)] = 1;
+  }
+  // The core's order and band without them, then only the hubs whose neighbours' couplings lie
+  // inside that band; the others stay in the core, and the band is taken again with their fill.
+  const auto number_core = [&] {
+    core_of_.assign(N, -1);
+    core_to_orig_.clear();
+    for (int v = 0; v < n; ++v) {
+      const auto vs = static_cast<std::size_t>(v);
+      if (!removed[vs] && !hub[vs]) {
+        core_of_[vs] = static_cast<int>(core_to_orig_.size());
+        core_to_orig_.push_back(v);
+      }
     }
-  }
-  for (Leaf& leaf : order_) {
-    if (leaf.u >= 0) leaf.u_core = core_of_[static_cast<std::size_t>(leaf.u)];
-  }
-  if (!core_to_orig_.empty()) {
-    int cml = 0, cmu = 0;
+  };
+  const auto core_band = [&](int& cml, int& cmu, bool with_fill) {
+    cml = cmu = 0;
     for (const auto& [row, col] : pattern) {
       const int cr = core_of_[static_cast<std::size_t>(row)];
       const int cc = core_of_[static_cast<std::size_t>(col)];
@@ -71,6 +86,53 @@ CondensedLU::CondensedLU(int n, int ml, int mu, const std::vector<std::pair<int,
       cml = std::max(cml, cr - cc);
       cmu = std::max(cmu, cc - cr);
     }
+    if (!with_fill) return;
+    for (int v = 0; v < n; ++v) {
+      if (!hub[static_cast<std::size_t>(v)]) continue;
+      for (const int a : adj[static_cast<std::size_t>(v)]) {
+        for (const int b : adj[static_cast<std::size_t>(v)]) {
+          const int ca = core_of_[static_cast<std::size_t>(a)], cb = core_of_[static_cast<std::size_t>(b)];
+          if (ca < 0 || cb < 0) continue;
+          cml = std::max(cml, ca - cb);
+          cmu = std::max(cmu, cb - ca);
+        }
+      }
+    }
+  };
+  number_core();
+  int cml = 0, cmu = 0;
+  core_band(cml, cmu, false);
+  for (int v = 0; v < n; ++v) {
+    const auto vs = static_cast<std::size_t>(v);
+    if (!hub[vs]) continue;
+    for (const int a : adj[vs]) {
+      for (const int b : adj[vs]) {
+        const int ca = core_of_[static_cast<std::size_t>(a)], cb = core_of_[static_cast<std::size_t>(b)];
+        if (ca >= 0 && cb >= 0 && (ca - cb > cml || cb - ca > cmu)) hub[vs] = 0;
+      }
+    }
+  }
+  number_core();
+  for (int v = 0; v < n; ++v) {
+    const auto vs = static_cast<std::size_t>(v);
+    if (!hub[vs]) continue;
+    Hub h{v, static_cast<int>(nb_orig_.size()), 0};
+    for (const int w : adj[vs]) {
+      if (removed[static_cast<std::size_t>(w)]) continue;
+      nb_orig_.push_back(w);
+      nb_core_.push_back(core_of_[static_cast<std::size_t>(w)]);
+      ++h.count;
+    }
+    hub_of_[vs] = static_cast<int>(hubs_.size());
+    hubs_.push_back(h);
+  }
+  hub_row_.assign(nb_orig_.size(), 0.0);
+  hub_col_.assign(nb_orig_.size(), 0.0);
+  for (Leaf& leaf : order_) {
+    if (leaf.u >= 0) leaf.u_core = core_of_[static_cast<std::size_t>(leaf.u)];
+  }
+  if (!core_to_orig_.empty()) {
+    core_band(cml, cmu, true);
     core_.emplace(core_size(), cml, cmu);
     core_rhs_.assign(core_to_orig_.size(), 0.0);
   }
@@ -105,6 +167,18 @@ double* CondensedLU::leaf_place(int row, int col, int cr, int cc) {
   if (row == col) return &d_[r];
   if (cr < 0 && parent_[r] == col) return &up_[r];    // A(leaf, its neighbour)
   if (cc < 0 && parent_[c] == row) return &down_[c];  // A(neighbour, leaf)
+  if (const int h = hub_of_[r]; h >= 0) {              // A(hub, its neighbour)
+    const Hub& hb = hubs_[static_cast<std::size_t>(h)];
+    for (int k = hb.first; k < hb.first + hb.count; ++k) {
+      if (nb_orig_[static_cast<std::size_t>(k)] == col) return &hub_row_[static_cast<std::size_t>(k)];
+    }
+  }
+  if (const int h = hub_of_[c]; h >= 0) {              // A(neighbour, hub)
+    const Hub& hb = hubs_[static_cast<std::size_t>(h)];
+    for (int k = hb.first; k < hb.first + hb.count; ++k) {
+      if (nb_orig_[static_cast<std::size_t>(k)] == row) return &hub_col_[static_cast<std::size_t>(k)];
+    }
+  }
   return nullptr;
 }
 
@@ -113,6 +187,9 @@ void CondensedLU::zero() {
     const auto v = static_cast<std::size_t>(leaf.v);
     d_[v] = up_[v] = down_[v] = 0.0;
   }
+  for (const Hub& h : hubs_) d_[static_cast<std::size_t>(h.v)] = 0.0;
+  std::fill(hub_row_.begin(), hub_row_.end(), 0.0);
+  std::fill(hub_col_.begin(), hub_col_.end(), 0.0);
   if (core_) core_->zero();
   use_full_ = false;
   if (replay_ == Replay::replaying) {
@@ -136,6 +213,7 @@ int CondensedLU::factor() {
     replay_ = Replay::none;
   }
   for (const Leaf& leaf : order_) pivot_[static_cast<std::size_t>(leaf.v)] = d_[static_cast<std::size_t>(leaf.v)];
+  for (const Hub& h : hubs_) pivot_[static_cast<std::size_t>(h.v)] = d_[static_cast<std::size_t>(h.v)];
   // First the leaves' pivots, all checked before the core is touched, so that a fallback still
   // has the assembled core.
   for (Leaf& leaf : order_) {
@@ -149,9 +227,27 @@ int CondensedLU::factor() {
     leaf.up = up_[v];
     if (leaf.u >= 0 && leaf.u_core < 0) pivot_[static_cast<std::size_t>(leaf.u)] -= leaf.l * leaf.up;
   }
+  // Then the hubs' pivots (with their leaves' updates), all checked before the core is touched.
+  for (Hub& h : hubs_) {
+    const double p = pivot_[static_cast<std::size_t>(h.v)];
+    double largest = 0;
+    for (int k = h.first; k < h.first + h.count; ++k) largest = std::max(largest, std::abs(hub_col_[static_cast<std::size_t>(k)]));
+    if (!(std::abs(p) >= kHubThreshold * largest) || !(p != 0.0)) return factor_full();
+    h.inv = 1.0 / p;
+  }
   if (!core_) return 0;
   for (const Leaf& leaf : order_) {
     if (leaf.u_core >= 0 && leaf.l != 0.0) core_->add(leaf.u_core, leaf.u_core, -leaf.l * leaf.up);
+  }
+  for (const Hub& h : hubs_) {
+    for (int a = h.first; a < h.first + h.count; ++a) {
+      const double ca = hub_col_[static_cast<std::size_t>(a)] * h.inv;
+      if (ca == 0.0) continue;
+      for (int b = h.first; b < h.first + h.count; ++b) {
+        core_->add(nb_core_[static_cast<std::size_t>(a)], nb_core_[static_cast<std::size_t>(b)],
+                   -ca * hub_row_[static_cast<std::size_t>(b)]);
+      }
+    }
   }
   const int flag = core_->factor();
   return flag == 0 ? 0 : core_to_orig_[static_cast<std::size_t>(flag - 1)] + 1;
@@ -167,6 +263,14 @@ int CondensedLU::factor_full() {
     if (leaf.u >= 0) {
       full_->add(leaf.v, leaf.u, up_[v]);
       full_->add(leaf.u, leaf.v, down_[v]);
+    }
+  }
+  for (const Hub& h : hubs_) {
+    full_->add(h.v, h.v, d_[static_cast<std::size_t>(h.v)]);
+    for (int k = h.first; k < h.first + h.count; ++k) {
+      const auto ks = static_cast<std::size_t>(k);
+      full_->add(h.v, nb_orig_[ks], hub_row_[ks]);
+      full_->add(nb_orig_[ks], h.v, hub_col_[ks]);
     }
   }
   if (core_) {
@@ -195,13 +299,28 @@ void CondensedLU::solve(double* b) const {
   for (const Leaf& leaf : order_) {
     if (leaf.u >= 0) b[leaf.u] -= leaf.l * b[leaf.v];
   }
+  // each hub passes its share to its neighbours
+  for (const Hub& h : hubs_) {
+    const double x = b[h.v] * h.inv;
+    for (int k = h.first; k < h.first + h.count; ++k) {
+      b[nb_orig_[static_cast<std::size_t>(k)]] -= hub_col_[static_cast<std::size_t>(k)] * x;
+    }
+  }
   if (core_) {
     const std::size_t m = core_to_orig_.size();
     for (std::size_t i = 0; i < m; ++i) core_rhs_[i] = b[core_to_orig_[i]];
     core_->solve(core_rhs_.data());
     for (std::size_t i = 0; i < m; ++i) b[core_to_orig_[i]] = core_rhs_[i];
   }
-  // U: the leaves in reverse order, each from its neighbour's solved value.
+  // U: the hubs from their neighbours' solved values, then the leaves in reverse order, each from
+  // its neighbour's.
+  for (const Hub& h : hubs_) {
+    double x = b[h.v];
+    for (int k = h.first; k < h.first + h.count; ++k) {
+      x -= hub_row_[static_cast<std::size_t>(k)] * b[nb_orig_[static_cast<std::size_t>(k)]];
+    }
+    b[h.v] = x * h.inv;
+  }
   for (auto it = order_.rbegin(); it != order_.rend(); ++it) {
     double x = b[it->v];
     if (it->u >= 0) x -= it->up * b[it->u];

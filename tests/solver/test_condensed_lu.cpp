@@ -95,7 +95,78 @@ TEST_CASE("CondensedLU peels the chains and pendant unknowns and keeps the bande
   const Shape shape{6, 5};
   const CondensedLU lu(shape.size(), shape.bandwidth(), shape.bandwidth(), shape.pattern());
   CHECK(lu.leaves() == 6 * 5 + 1);
-  CHECK(lu.core_size() == 6 * 2);
+  // the end blocks' a and b have three neighbours: some go as hubs
+  CHECK(lu.hubs() > 0);
+  CHECK(lu.core_size() + lu.hubs() == 6 * 2);
+}
+
+namespace {
+// A cell-like pattern: `nodes` blocks of [p, q, r_0 .. r_{K-1}], p and q coupled within and to
+// the next block's; each r_k couples to p and q of its block (and they to it), like the reaction
+// currents of K particle sizes at a node.
+std::vector<std::pair<int, int>> hub_pattern(int nodes, int K) {
+  std::vector<std::pair<int, int>> pat;
+  const int m = 2 + K;
+  for (int j = 0; j < nodes; ++j) {
+    const int p = j * m, q = p + 1;
+    for (const int a : {p, q}) {
+      for (const int b : {p, q}) pat.emplace_back(a, b);
+      if (j + 1 < nodes) {
+        for (const int b : {p + m, q + m}) {
+          pat.emplace_back(a, b);
+          pat.emplace_back(b, a);
+        }
+      }
+    }
+    for (int k = 0; k < K; ++k) {
+      const int r = q + 1 + k;
+      pat.emplace_back(r, r);
+      for (const int a : {p, q}) {
+        pat.emplace_back(r, a);
+        pat.emplace_back(a, r);
+      }
+    }
+  }
+  return pat;
+}
+
+Eigen::MatrixXd assemble_hubs(CondensedLU& lu, const std::vector<std::pair<int, int>>& pat, int n, std::mt19937& rng,
+                              double hub_diagonal) {
+  std::uniform_real_distribution<double> value(-1.0, 1.0);
+  Eigen::MatrixXd dense = Eigen::MatrixXd::Zero(n, n);
+  lu.zero();
+  for (const auto& [i, j] : pat) {
+    double v = value(rng);
+    if (i == j) v = 6.0 + v;  // (every row has at most 6 other entries of size below 1)
+    if (i == j && hub_diagonal > 0 && i % 5 >= 2) v = hub_diagonal;  // the reaction unknowns (K = 3)
+    dense(i, j) += v;
+    REQUIRE(lu.add(i, j, v));
+  }
+  return dense;
+}
+}  // namespace
+
+TEST_CASE("CondensedLU eliminates unknowns with few neighbours (hubs) before the core, inside its band") {
+  const int nodes = 6, K = 3, n = nodes * (2 + K);
+  const auto pat = hub_pattern(nodes, K);
+  CondensedLU lu(n, n - 1, n - 1, pat);
+  // every reaction unknown goes as a hub, the core keeps the two per block with its band of 3
+  CHECK(lu.hubs() == nodes * K);
+  CHECK(lu.core_size() == nodes * 2);
+  CHECK(lu.core_lower_bandwidth() <= 3);
+  CHECK(lu.core_upper_bandwidth() <= 3);
+  std::mt19937 rng(5);
+  for (int trial = 0; trial < 10; ++trial) {
+    const Eigen::MatrixXd dense = assemble_hubs(lu, pat, n, rng, 0.0);  // as drawn
+    REQUIRE(lu.factor() == 0);
+    CHECK_FALSE(lu.fell_back());
+    check_solves(lu, dense, rng);
+  }
+  // a hub whose pivot is under 1 % of its column's largest entry: the whole-matrix fallback
+  const Eigen::MatrixXd weak = assemble_hubs(lu, pat, n, rng, 1e-4);
+  REQUIRE(lu.factor() == 0);
+  CHECK(lu.fell_back());
+  check_solves(lu, weak, rng);
 }
 
 TEST_CASE("CondensedLU solves like a dense LU, reused across assemblies") {
