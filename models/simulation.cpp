@@ -99,15 +99,61 @@ StepResult Simulation::run_step(const Step& step, int index,
   cell_.set_events(events);
 
   // A first guess for the algebraic variables under the new control, then IDACalcIC.
-  if (c.mode == Control::Mode::current || c.mode == Control::Mode::rest) {
-    cell_.guess_algebraic(y_, c.value);
-  }
+  const bool current_control = c.mode == Control::Mode::current || c.mode == Control::Mode::rest;
+  const std::vector<double> y_before = y_, yp_before = yp_;  // consistent with the step before
+  if (current_control) cell_.guess_algebraic(y_, c.value);
   const double t_end = step.duration ? t_ + *step.duration : t_ + 1e9;
   integrator_.set_suppress_algebraic_error(settings_.suppress_algebraic_error);  // a fallback ends here
   integrator_.reset(t_, y_.data(), yp_.data());
   integrator_.set_stop_time(t_end);
   const double first = std::min(t_end, t_ + 1e-3);
-  integrator_.calc_ic(first);
+  try {
+    integrator_.calc_ic(first);
+  } catch (const solver::SolverError&) {
+    // From a state where a particle surface is nearly empty or full (the end of a thick
+    // electrode's charge), the jump to the new current can send IDACalcIC's Newton iterates past
+    // c_s = 0 or c_max. Then walk the current there in steps, each start consistent with the one
+    // before, from the step before's own current: the differential states stay as they are.
+    if (!current_control) throw;
+    // (A stage that fails is halved, down to 1/1024 of the way.)
+    const double I0 = y_before[cell_.i_current()];
+    y_ = y_before;
+    yp_ = yp_before;
+    double done = 0.0, stride = 0.125;
+    while (done < 1.0) {
+      const double next = std::min(1.0, done + stride);
+      cell_.set_control(next == 1.0 ? c : Control{Control::Mode::current, I0 + (c.value - I0) * next});
+      integrator_.reset(t_, y_.data(), yp_.data());
+      integrator_.set_stop_time(t_end);
+      try {
+        integrator_.calc_ic(first);
+      } catch (const solver::SolverError&) {
+        if (stride >= 1.0 / 1024) {
+          stride /= 2;
+          continue;
+        }
+        if (done == 0.0) throw;  // not even a little of the way: a numerical failure, not a limit
+        // Part of the way and no further: there is no consistent state at this current (a
+        // particle surface would have to fill or empty at once), and a cycler's step would end
+        // at its first reading. The cell stays as the step before left it.
+        y_ = y_before;
+        yp_ = yp_before;
+        res.skipped = true;
+        res.end_reason = fmt::format(
+            "skipped: from its present state the cell cannot take this step's {:.4g} A/m2 (a consistent "
+            "start exists only up to about {:.4g} A/m2: a particle surface would fill or empty at once)",
+            c.value, I0 + (c.value - I0) * done);
+        res.t_end = t_;
+        res.end_voltage = y_[cell_.i_voltage()];
+        return res;
+      }
+      std::copy(integrator_.y(), integrator_.y() + cell_.size(), y_.begin());
+      std::copy(integrator_.yp(), integrator_.yp() + cell_.size(), yp_.begin());
+      done = next;
+      stride = std::min(0.25, 2 * stride);
+    }
+    ++continued_starts_;
+  }
   std::copy(integrator_.y(), integrator_.y() + cell_.size(), y_.begin());
   std::copy(integrator_.yp(), integrator_.yp() + cell_.size(), yp_.begin());
 
@@ -475,6 +521,7 @@ RunResult Simulation::run(const std::vector<Step>& steps, const std::function<vo
   if (on_cycle && result.cycles.size() > before) on_cycle(result.cycles.back());
   result.stats = integrator_.stats();
   result.error_test_fallbacks = error_test_fallbacks_;
+  result.continued_starts = continued_starts_;
   result.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;

@@ -65,6 +65,8 @@ struct RunResult {
   solver::IntegratorStats stats;
   // steps whose rest ran with the algebraic unknowns back in the error test (see run_step)
   int error_test_fallbacks = 0;
+  // steps whose consistent start was found by walking the current from the step before's
+  int continued_starts = 0;
   double wall_seconds = 0;
 };
 
@@ -98,6 +100,7 @@ class Simulation {
   const std::atomic<bool>* interrupt_ = nullptr;
   double lam_lithium_ = 0;
   int error_test_fallbacks_ = 0;
+  int continued_starts_ = 0;
   // The slow, cycle-level changes at the end of a cycle (eqs. D4, D5).
   void end_of_cycle_updates(const CycleResult& c, const std::vector<double>& y_start, double& solvent_used);
   // Fast-forward: how many of the coming cycles may be skipped, the step index after them, and

@@ -324,3 +324,36 @@ TEST_CASE("with particle sizes, a charge starts after a discharge has filled the
   CHECK(!tr.result.steps[2].skipped);
   CHECK(-tr.result.steps[2].charge > 0.9 * tr.result.steps[1].charge);
 }
+
+TEST_CASE("a step whose consistent start fails from the first guess starts by walking the current") {
+  // a thick LFP coating with a wide size spread: at the end of its 1C charge the large particles'
+  // surfaces are nearly empty, and IDACalcIC from the guess for the next discharge stepped past
+  // c_s = 0; the walk from the charge's own current finds the start
+  auto c = load_case("cases/paper/lfp_gz62_rate.yaml",
+                     {"cathode.diffusivity=1.2378e-18 m2/s", "cathode.particle_radius_spread=0.667",
+                      "cathode.loading=9.61 mg/cm2", "rate_test.rates=[1, 2]", "rate_test.return_to=0"});
+  Simulation sim(c.cell, c.settings);
+  const RunResult res = sim.run(c.steps, nullptr);
+  CHECK(res.continued_starts >= 1);
+  REQUIRE(res.steps.size() == c.steps.size());
+  for (const auto& s : res.steps) {
+    CHECK_FALSE(s.skipped);
+    CHECK(std::abs(s.charge) > 0);
+  }
+}
+
+TEST_CASE("a current the cell cannot take from its present state skips the step, with the reason") {
+  // slow NCM811 particles in a thick coating: after a brief 5C charge their surfaces would have to
+  // fill at once to take a 5C discharge; the walk gets part of the way, and the step is skipped as
+  // a cycler's would end at its first reading, the cell left as the charge left it
+  auto c = load_case("cases/paper/ncm811_gz62_rate.yaml",
+                     {"cathode.diffusivity=1.93819e-15 m2/s", "cathode.loading=6.40369 mg/cm2",
+                      "rate_test.rates=[5]", "rate_test.return_to=0", "rate_test.cycles_per_rate=1"});
+  Simulation sim(c.cell, c.settings);
+  const RunResult res = sim.run(c.steps, nullptr);
+  REQUIRE(res.steps.size() == 2);
+  CHECK(res.steps[0].charge < 0);  // the charge ran
+  CHECK(res.steps[1].skipped);
+  CHECK(res.steps[1].charge == 0);
+  CHECK(res.steps[1].end_reason.find("cannot take this step's") != std::string::npos);
+}
