@@ -10,7 +10,9 @@
 //               k_ox = k0(T) exp(alpha_ox F (E - E_ox)/RT), E = phi_s - phi_e (0 when off);
 //   c_s   (C4): V_i dc_i/dt = A_i F_i - A_{i+1} F_{i+1}, F = -D_s dc/dr, F = i_n/F at r = R,
 //               with the surface concentration c_s = c_N - (i_n/F) (dr/2) / D_s(c_N).
+#include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include "models/cell.hpp"
 #include "solver/solver_error.hpp"
@@ -38,6 +40,16 @@ double Cell::surface_stoichiometry(int q, const double* y) const {
   const double cN = y[i_c_s(q, nr_ - 1)];
   const double D = ds_constant_ ? ds_value_.v : ds_->value(cN / k.c_max);
   return (cN - y[i_i_n(q)] * shell_half_outer_[class_of(q)] / (faraday * D)) / k.c_max;
+}
+
+std::pair<double, double> Cell::surface_stoichiometry_range(const double* y) const {
+  double lo = 1.0, hi = 0.0;
+  for (int q = 0; q < n_particles(); ++q) {
+    const double s = surface_stoichiometry(q, y);
+    lo = std::min(lo, s);
+    hi = std::max(hi, s);
+  }
+  return {lo, hi};
 }
 
 Cell::Kinetics Cell::cathode_kinetics(int q, const double* y) const {

@@ -97,6 +97,8 @@ class Cell : public solver::DaeSystem {
   // (A/m2, discharge > 0): Tafel-like kinetics and ohmic profiles, so that the consistent
   // initialisation after a change of control starts close to its answer.
   void guess_algebraic(std::vector<double>& y, double I) const;
+  // The lowest and highest c_s/c_max at any particle surface ({1, 0} without a cathode).
+  std::pair<double, double> surface_stoichiometry_range(const double* y) const;
   // Typical magnitude of each variable, for absolute tolerances.
   std::vector<double> typical_scale() const;
 

@@ -95,6 +95,7 @@ StepResult Simulation::run_step(const Step& step, int index,
     if (dir > 0) events.push_back({Event::Kind::stoichiometry_above, std::min(k.ocp_sto_max, 1.0 - kSurfaceMargin)});
     if (dir < 0) events.push_back({Event::Kind::stoichiometry_below, std::max(k.ocp_sto_min, kSurfaceMargin)});
   }
+  const Control previous_control = cell_.control();
   cell_.set_control(c);
   cell_.set_events(events);
 
@@ -115,7 +116,11 @@ StepResult Simulation::run_step(const Step& step, int index,
     // c_s = 0 or c_max. Then walk the current there in steps, each start consistent with the one
     // before, from the step before's own current: the differential states stay as they are.
     if (!current_control) throw;
-    // (A stage that fails is halved, down to 1/1024 of the way.)
+    // (A stage that fails is halved, down to 1/1024 of the way.) A walk that gets part of the way
+    // and no further, with a particle surface then near the end of its range in the direction the
+    // current pushes it, has met the cell's limit: no consistent state exists at the new current
+    // (the surface would have to fill or empty at once), and the step is skipped, as a cycler's
+    // would end at its first reading. Stuck anywhere else, the failure stands.
     const double I0 = y_before[cell_.i_current()];
     y_ = y_before;
     yp_ = yp_before;
@@ -128,16 +133,22 @@ StepResult Simulation::run_step(const Step& step, int index,
       try {
         integrator_.calc_ic(first);
       } catch (const solver::SolverError&) {
-        if (stride >= 1.0 / 1024) {
-          stride /= 2;
+        if (next - done >= 1.0 / 1024) {
+          stride = (next - done) / 2;
           continue;
         }
-        if (done == 0.0) throw;  // not even a little of the way: a numerical failure, not a limit
-        // Part of the way and no further: there is no consistent state at this current (a
-        // particle surface would have to fill or empty at once), and a cycler's step would end
-        // at its first reading. The cell stays as the step before left it.
+        if (done == 0.0 || !cell_.full_cell()) throw;
+        const auto [lo, hi] = cell_.surface_stoichiometry_range(y_.data());
+        const auto& k = cell_.params().cathode;
+        const bool filling = c.value > I0;  // towards discharge: the particles take lithium
+        const bool at_limit = filling ? hi > std::min(k.ocp_sto_max, 1.0) - 0.05
+                                      : lo < std::max(k.ocp_sto_min, 0.0) + 0.05;
+        if (!at_limit) throw;
+        // The cell stays as the step before left it.
         y_ = y_before;
         yp_ = yp_before;
+        cell_.set_control(previous_control);
+        integrator_.reset(t_, y_.data(), yp_.data());
         res.skipped = true;
         res.end_reason = fmt::format(
             "skipped: from its present state the cell cannot take this step's {:.4g} A/m2 (a consistent "
@@ -378,6 +389,7 @@ RunResult Simulation::run(const std::vector<Step>& steps, const std::function<vo
                           const StopWhen& stop, const std::function<void(const CycleResult&)>& on_cycle) {
   const auto start = std::chrono::steady_clock::now();
   RunResult result;
+  error_test_fallbacks_ = continued_starts_ = 0;  // counted per run
   CycleResult open;  // the cycle being summed
   bool is_open = false;
   double first_discharge = 0, first_active = 1;

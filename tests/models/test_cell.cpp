@@ -304,6 +304,18 @@ TEST_CASE("with particle sizes, the first guess splits the reaction among the si
     // each size's kinetics hold at the shared potentials
     CHECK(std::abs(r[cell.i_i_n(q)]) < 1e-8 * std::abs(y[cell.i_i_n(q)]));
   }
+  // together the sizes give the node's share of the current: sum_k a_k i_n,k = -I / L, with
+  // a_k = 3 eps_s w_k / R_k (eq. C6)
+  const auto& k = c.cell.cathode;
+  REQUIRE(k.class_radius.size() == 3);
+  for (int j = 0; j < cell.n_cathode(); ++j) {
+    CAPTURE(j);
+    double reaction = 0;
+    for (int m = 0; m < 3; ++m) {
+      reaction += 3.0 * k.active_fraction * k.class_fraction[m] / k.class_radius[m] * y[cell.i_i_n(j * 3 + m)];
+    }
+    CHECK(reaction == doctest::Approx(-I / k.thickness).epsilon(1e-8));
+  }
   // the nearly empty particles take the most lithium per area; the nearly full ones, at the low
   // end of their OCP, even give some to the others
   CHECK(y[cell.i_i_n(2)] < 0);
