@@ -137,13 +137,18 @@ StepResult Simulation::run_step(const Step& step, int index,
           stride = (next - done) / 2;
           continue;
         }
-        if (done == 0.0 || !cell_.full_cell()) throw;
-        const auto [lo, hi] = cell_.surface_stoichiometry_range(y_.data());
-        const auto& k = cell_.params().cathode;
-        const bool filling = c.value > I0;  // towards discharge: the particles take lithium
-        const bool at_limit = filling ? hi > std::min(k.ocp_sto_max, 1.0) - 0.05
-                                      : lo < std::max(k.ocp_sto_min, 0.0) + 0.05;
-        if (!at_limit) throw;
+        if (done == 0.0) throw;
+        // the electrolyte's limit: salt nearly gone somewhere, or at the foil's surface
+        const CellOutputs o = cell_.outputs(y_.data());
+        const bool salt = std::min(o.c_e_min, o.c_e_foil) < 0.05 * cell_.params().electrolyte.c0;
+        bool surface = false;
+        if (cell_.full_cell()) {  // the particles' limit
+          const auto [lo, hi] = cell_.surface_stoichiometry_range(y_.data());
+          const auto& k = cell_.params().cathode;
+          const bool filling = c.value > I0;  // towards discharge: the particles take lithium
+          surface = filling ? hi > std::min(k.ocp_sto_max, 1.0) - 0.05 : lo < std::max(k.ocp_sto_min, 0.0) + 0.05;
+        }
+        if (!salt && !surface) throw;
         // The cell stays as the step before left it.
         y_ = y_before;
         yp_ = yp_before;
@@ -152,8 +157,11 @@ StepResult Simulation::run_step(const Step& step, int index,
         res.skipped = true;
         res.end_reason = fmt::format(
             "skipped: from its present state the cell cannot take this step's {:.4g} A/m2 (a consistent "
-            "start exists only up to about {:.4g} A/m2: a particle surface would fill or empty at once)",
-            c.value, I0 + (c.value - I0) * done);
+            "start exists only up to about {:.4g} A/m2: {} at once)",
+            c.value, I0 + (c.value - I0) * done,
+            surface && salt ? "a particle surface would fill or empty, and the salt run out,"
+            : surface       ? "a particle surface would fill or empty"
+                            : "the salt would run out at an electrode or in the electrolyte");
         res.t_end = t_;
         res.end_voltage = y_[cell_.i_voltage()];
         return res;

@@ -369,3 +369,18 @@ TEST_CASE("a current the cell cannot take from its present state skips the step,
   CHECK(res.steps[1].charge == 0);
   CHECK(res.steps[1].end_reason.find("cannot take this step's") != std::string::npos);
 }
+
+TEST_CASE("a current the electrolyte cannot carry from the start skips the step, naming the salt") {
+  // the glass LFP cell at -29 C, where the membrane conducts 1.5e-5 S/cm: a 5C charge from rest
+  // would empty the salt at the foil's surface at once (and its ohmic drop alone, 1.4 V, is past
+  // the cut-off); before, IDACalcIC failed and the run stopped
+  auto c = load_case("cases/paper/lfp_gz62_rate.yaml",
+                     {"cell.temperature=244.0018 K", "cathode.loading=3.34583 mg/cm2", "rate_test.rates=[5]",
+                      "rate_test.return_to=0", "rate_test.cycles_per_rate=1"});
+  Simulation sim(c.cell, c.settings);
+  const RunResult res = sim.run(c.steps, nullptr);
+  REQUIRE(res.steps.size() == 2);
+  CHECK(res.steps[0].skipped);
+  CHECK(res.steps[0].end_reason.find("the salt would run out") != std::string::npos);
+  CHECK(res.continued_starts == 0);  // skipped steps are not counted as started
+}
