@@ -20,6 +20,7 @@ TEST_CASE("validate: a passing and a failing case, the table, the CSV and the ex
   INFO(r.output);
   CHECK(r.status == 1);  // one figure fails
   CHECK(r.output.find("1 of 2 expected figures within tolerance") != std::string::npos);
+  CHECK(r.output.find("(1 of them fitted; 1 of the 1 others pass)") != std::string::npos);
   CHECK(r.output.find("FAIL (fitted)") != std::string::npos);
   const std::string csv = slurp(out.path / "validation.csv");
   CHECK(csv.rfind("case,quantity,reported,simulated,unit,error_pct,tolerance_pct,pass,source\n", 0) == 0);
