@@ -46,6 +46,66 @@ constexpr double kSurfaceMargin = 1e-3;
 // The salt level, as a share of the initial, at which a step ends for want of salt.
 constexpr double kSaltFloor = 1e-3;
 
+void Simulation::take_integrator_state() {
+  std::copy(integrator_.y(), integrator_.y() + cell_.size(), y_.begin());
+  std::copy(integrator_.yp(), integrator_.yp() + cell_.size(), yp_.begin());
+}
+
+// IDACalcIC failed from the first guess for current control c: from a state where a particle
+// surface is nearly empty or full (the end of a thick electrode's charge), the jump to the new
+// current can send its Newton iterates past c_s = 0 or c_max. Walk the current there instead, from
+// the step before's own (y_before_), each stage's start consistent with the last and the
+// differential states as they are; a stage that fails is halved, down to 1/1024 of the way.
+// Returns nothing with y_, yp_ consistent under c. A walk that gets part of the way and no
+// further, with a particle surface then near the end of its range in the direction the current
+// pushes it or the salt nearly gone, has met the cell's limit: no consistent state exists at the
+// new current, and the reason to skip the step (as a cycler's would end at its first reading) is
+// returned. Stuck anywhere else, the failure is thrown.
+std::optional<std::string> Simulation::walk_to_start(const Control& c, double t_end, double first) {
+  const double I0 = y_before_[cell_.i_current()];
+  y_ = y_before_;
+  yp_ = yp_before_;
+  double done = 0.0, stride = 0.125;
+  while (done < 1.0) {
+    const double next = std::min(1.0, done + stride);
+    cell_.set_control(next == 1.0 ? c : Control{Control::Mode::current, I0 + (c.value - I0) * next});
+    integrator_.reset(t_, y_.data(), yp_.data());
+    integrator_.set_stop_time(t_end);
+    try {
+      integrator_.calc_ic(first);
+    } catch (const solver::SolverError&) {
+      if (next - done >= 1.0 / 1024) {
+        stride = (next - done) / 2;
+        continue;
+      }
+      if (done == 0.0) throw;
+      // the electrolyte's limit: salt nearly gone somewhere, or at the foil's surface
+      const CellOutputs o = cell_.outputs(y_.data());
+      const bool salt = std::min(o.c_e_min, o.c_e_foil) < 0.05 * cell_.params().electrolyte.c0;
+      bool surface = false;
+      if (cell_.full_cell()) {  // the particles' limit
+        const auto [lo, hi] = cell_.surface_stoichiometry_range(y_.data());
+        const auto& k = cell_.params().cathode;
+        const bool filling = c.value > I0;  // towards discharge: the particles take lithium
+        surface = filling ? hi > std::min(k.ocp_sto_max, 1.0) - 0.05 : lo < std::max(k.ocp_sto_min, 0.0) + 0.05;
+      }
+      if (!salt && !surface) throw;
+      return fmt::format(
+          "skipped: from its present state the cell cannot take this step's {:.4g} A/m2 (a consistent "
+          "start exists only up to about {:.4g} A/m2: {} at once)",
+          c.value, I0 + (c.value - I0) * done,
+          surface && salt ? "a particle surface would fill or empty, and the salt run out,"
+          : surface       ? "a particle surface would fill or empty"
+                          : "the salt would run out at an electrode or in the electrolyte");
+    }
+    take_integrator_state();
+    done = next;
+    stride = std::min(0.25, 2 * stride);
+  }
+  ++continued_starts_;
+  return std::nullopt;
+}
+
 StepResult Simulation::run_step(const Step& step, int index,
                                 const std::function<void(const Row&)>& on_row) {
   StepResult res;
@@ -101,7 +161,8 @@ StepResult Simulation::run_step(const Step& step, int index,
 
   // A first guess for the algebraic variables under the new control, then IDACalcIC.
   const bool current_control = c.mode == Control::Mode::current || c.mode == Control::Mode::rest;
-  const std::vector<double> y_before = y_, yp_before = yp_;  // consistent with the step before
+  y_before_ = y_;  // consistent with the step before (the buffers keep their storage)
+  yp_before_ = yp_;
   if (current_control) cell_.guess_algebraic(y_, c.value);
   const double t_end = step.duration ? t_ + *step.duration : t_ + 1e9;
   integrator_.set_suppress_algebraic_error(settings_.suppress_algebraic_error);  // a fallback ends here
@@ -110,71 +171,22 @@ StepResult Simulation::run_step(const Step& step, int index,
   const double first = std::min(t_end, t_ + 1e-3);
   try {
     integrator_.calc_ic(first);
+    take_integrator_state();
   } catch (const solver::SolverError&) {
-    // From a state where a particle surface is nearly empty or full (the end of a thick
-    // electrode's charge), the jump to the new current can send IDACalcIC's Newton iterates past
-    // c_s = 0 or c_max. Then walk the current there in steps, each start consistent with the one
-    // before, from the step before's own current: the differential states stay as they are.
     if (!current_control) throw;
-    // (A stage that fails is halved, down to 1/1024 of the way.) A walk that gets part of the way
-    // and no further, with a particle surface then near the end of its range in the direction the
-    // current pushes it, has met the cell's limit: no consistent state exists at the new current
-    // (the surface would have to fill or empty at once), and the step is skipped, as a cycler's
-    // would end at its first reading. Stuck anywhere else, the failure stands.
-    const double I0 = y_before[cell_.i_current()];
-    y_ = y_before;
-    yp_ = yp_before;
-    double done = 0.0, stride = 0.125;
-    while (done < 1.0) {
-      const double next = std::min(1.0, done + stride);
-      cell_.set_control(next == 1.0 ? c : Control{Control::Mode::current, I0 + (c.value - I0) * next});
+    if (const auto limit = walk_to_start(c, t_end, first)) {
+      // The cell stays as the step before left it.
+      y_ = y_before_;
+      yp_ = yp_before_;
+      cell_.set_control(previous_control);
       integrator_.reset(t_, y_.data(), yp_.data());
-      integrator_.set_stop_time(t_end);
-      try {
-        integrator_.calc_ic(first);
-      } catch (const solver::SolverError&) {
-        if (next - done >= 1.0 / 1024) {
-          stride = (next - done) / 2;
-          continue;
-        }
-        if (done == 0.0) throw;
-        // the electrolyte's limit: salt nearly gone somewhere, or at the foil's surface
-        const CellOutputs o = cell_.outputs(y_.data());
-        const bool salt = std::min(o.c_e_min, o.c_e_foil) < 0.05 * cell_.params().electrolyte.c0;
-        bool surface = false;
-        if (cell_.full_cell()) {  // the particles' limit
-          const auto [lo, hi] = cell_.surface_stoichiometry_range(y_.data());
-          const auto& k = cell_.params().cathode;
-          const bool filling = c.value > I0;  // towards discharge: the particles take lithium
-          surface = filling ? hi > std::min(k.ocp_sto_max, 1.0) - 0.05 : lo < std::max(k.ocp_sto_min, 0.0) + 0.05;
-        }
-        if (!salt && !surface) throw;
-        // The cell stays as the step before left it.
-        y_ = y_before;
-        yp_ = yp_before;
-        cell_.set_control(previous_control);
-        integrator_.reset(t_, y_.data(), yp_.data());
-        res.skipped = true;
-        res.end_reason = fmt::format(
-            "skipped: from its present state the cell cannot take this step's {:.4g} A/m2 (a consistent "
-            "start exists only up to about {:.4g} A/m2: {} at once)",
-            c.value, I0 + (c.value - I0) * done,
-            surface && salt ? "a particle surface would fill or empty, and the salt run out,"
-            : surface       ? "a particle surface would fill or empty"
-                            : "the salt would run out at an electrode or in the electrolyte");
-        res.t_end = t_;
-        res.end_voltage = y_[cell_.i_voltage()];
-        return res;
-      }
-      std::copy(integrator_.y(), integrator_.y() + cell_.size(), y_.begin());
-      std::copy(integrator_.yp(), integrator_.yp() + cell_.size(), yp_.begin());
-      done = next;
-      stride = std::min(0.25, 2 * stride);
+      res.skipped = true;
+      res.end_reason = *limit;
+      res.t_end = t_;
+      res.end_voltage = y_[cell_.i_voltage()];
+      return res;
     }
-    ++continued_starts_;
   }
-  std::copy(integrator_.y(), integrator_.y() + cell_.size(), y_.begin());
-  std::copy(integrator_.yp(), integrator_.yp() + cell_.size(), yp_.begin());
 
   // Already past a limit? Skip, as a cycler would. Salt still short from the step before is not
   // a reason to skip (a reversed current replenishes it), only a reason not to watch for it.
@@ -257,8 +269,7 @@ StepResult Simulation::run_step(const Step& step, int index,
           index, step.text, t_, h, o.voltage, o.current, o.c_e_min, o.c_e_max, o.c_e_foil,
           o.sto_surf_avg, o.sto_surf_max));
     }
-    std::copy(integrator_.y(), integrator_.y() + cell_.size(), y_.begin());
-    std::copy(integrator_.yp(), integrator_.yp() + cell_.size(), yp_.begin());
+    take_integrator_state();
     emit();
     if (outcome.status == solver::StepStatus::root_found) {
       const auto& ev = events[outcome.roots_fired.front()];

@@ -4,6 +4,7 @@
 // cell is already past its limit is skipped with a note, as a cycler would.
 #include <atomic>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -101,6 +102,9 @@ class Simulation {
   double lam_lithium_ = 0;
   int error_test_fallbacks_ = 0;
   int continued_starts_ = 0;
+  std::vector<double> y_before_, yp_before_;  // the state a step starts from, before its first guess
+  void take_integrator_state();  // y_, yp_ from the integrator
+  std::optional<std::string> walk_to_start(const Control& c, double t_end, double first);
   // The slow, cycle-level changes at the end of a cycle (eqs. D4, D5).
   void end_of_cycle_updates(const CycleResult& c, const std::vector<double>& y_start, double& solvent_used);
   // Fast-forward: how many of the coming cycles may be skipped, the step index after them, and
