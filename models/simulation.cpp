@@ -19,6 +19,7 @@ solver::IntegratorOptions integrator_options(const Cell& cell, const SolverSetti
   o.max_step = s.max_step;
   o.max_num_steps = 500000;
   o.suppress_algebraic_error = s.suppress_algebraic_error;
+  o.early_newton_restart = s.early_newton_restart;
   return o;
 }
 

@@ -15,6 +15,10 @@ struct SolverSettings {
   std::string linear_solver = "band";
   std::string timeseries = "every step";
   bool suppress_algebraic_error = false;
+  // Give up a Newton iteration on a stale Jacobian as soon as its contraction shows it cannot
+  // converge (solver/integrator.hpp, IntegratorOptions::early_newton_restart); not a YAML key, a
+  // switch for the tests that compare it with IDA's plain iteration.
+  bool early_newton_restart = true;
   // Fast-forward over cycles (docs/model.md, "Fast-forward"): extrapolate the slow states across
   // up to max_jump cycles, keeping the predicted capacity change per jump under `tolerance` of the
   // first cycle's capacity.

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <ida/ida.h>
 #include <nvector/nvector_serial.h>
+#include <sunnonlinsol/sunnonlinsol_newton.h>
 #include <sundials/sundials_linearsolver.h>
 #include <sundials/sundials_matrix.h>
 #include <sunlinsol/sunlinsol_band.h>
@@ -49,6 +50,47 @@ using MatrixPtr = std::unique_ptr<std::remove_pointer_t<SUNMatrix>, MatrixDelete
 using LinearSolverPtr =
     std::unique_ptr<std::remove_pointer_t<SUNLinearSolver>, LinearSolverDeleter>;
 using IdaPtr = std::unique_ptr<void, IdaDeleter>;
+struct NonlinearSolverDeleter {
+  void operator()(SUNNonlinearSolver s) const { SUNNonlinSolFree(s); }
+};
+using NonlinearSolverPtr =
+    std::unique_ptr<std::remove_pointer_t<SUNNonlinearSolver>, NonlinearSolverDeleter>;
+
+// IntegratorOptions::early_newton_restart: SUNDIALS' Newton solver with IDA's convergence test,
+// wrapped. While the Jacobian is from an earlier step, the wrapper measures the first two
+// corrections itself; if the contraction they show (rate = |d1| / |d0|, the estimate IDA's test
+// makes after its second correction) leaves the last allowed correction still failing IDA's
+// criterion, rate^left |d1| rate / (1 - rate) > tol, it reports a recoverable failure at once, on
+// which the Newton solver refreshes the Jacobian and starts the iteration again, exactly as it does
+// after the full count. Only IDA's own test ever reports convergence.
+struct EarlyRestart {
+  SUNNonlinSolConvTestFn ida_test = nullptr;
+  void* ida_data = nullptr;
+  double first_norm = 0;
+  long restarts = 0;
+};
+
+int early_restart_test(SUNNonlinearSolver nls, N_Vector ycor, N_Vector del, sunrealtype tol,
+                       N_Vector ewt, void* data) {
+  auto* e = static_cast<EarlyRestart*>(data);
+  const int verdict = e->ida_test(nls, ycor, del, tol, ewt, e->ida_data);
+  if (verdict != SUN_NLS_CONTINUE) return verdict;
+  const auto* newton = static_cast<const _SUNNonlinearSolverContent_Newton*>(nls->content);
+  const int m = newton->curiter;  // corrections before this one
+  if (newton->jcur || m > 1) return verdict;
+  const double norm = N_VWrmsNorm(del, ewt);
+  if (m == 0) {
+    e->first_norm = norm;
+    return verdict;
+  }
+  const double rate = norm / e->first_norm;
+  const int left = newton->maxiters - 2;  // corrections still allowed after this, the second
+  if (rate >= 1.0 || norm * std::pow(rate, left) * rate / (1.0 - rate) > tol) {
+    ++e->restarts;
+    return SUN_NLS_CONV_RECVR;
+  }
+  return verdict;
+}
 
 // Both name functions return malloc'ed strings the caller must free.
 std::string flag_name(int flag, bool linear_solver_flag) {
@@ -618,6 +660,8 @@ struct Integrator::Impl {
   MatrixPtr matrix;
   LinearSolverPtr linear_solver;
   std::unique_ptr<MatrixSink> sink;
+  NonlinearSolverPtr newton;  // IntegratorOptions::early_newton_restart: ours, not IDA's default
+  EarlyRestart early_restart;
   IdaPtr ida;
 
   double t = 0;
@@ -877,6 +921,17 @@ void Integrator::Impl::configure() {
   check(IDASetLinearSolver(ida.get(), linear_solver.get(), matrix.get()), "IDASetLinearSolver",
         true);
   if (opts.use_analytic_jacobian) check(IDASetJacFn(ida.get(), jacobian_cb), "IDASetJacFn", true);
+  if (opts.early_newton_restart) {
+    // IDASetNonlinearSolver installs IDA's convergence test on the solver; the wrapper takes its
+    // place and calls it.
+    newton.reset(not_null(SUNNonlinSol_Newton(y.get(), ctx), "SUNNonlinSol_Newton"));
+    check(IDASetNonlinearSolver(ida.get(), newton.get()), "IDASetNonlinearSolver");
+    const auto* content = static_cast<const _SUNNonlinearSolverContent_Newton*>(newton->content);
+    early_restart.ida_test = content->CTest;
+    early_restart.ida_data = content->ctest_data;
+    check(SUNNonlinSolSetConvTestFn(newton.get(), early_restart_test, &early_restart),
+          "SUNNonlinSolSetConvTestFn");
+  }
 }
 
 void Integrator::Impl::retire_counters() {
@@ -1093,6 +1148,7 @@ IntegratorStats Integrator::stats() const {
     s.check(IDAGetLastOrder(s.ida.get(), &out.last_order), "IDAGetLastOrder");
   }
   out.residual_evals = s.residual_evals;
+  out.early_newton_restarts = s.early_restart.restarts;
   // IDA evaluates a difference-quotient Jacobian at every linear setup.
   out.jacobian_evals = s.opts.use_analytic_jacobian ? s.jacobian_evals : out.linear_setups;
   out.roots_found = s.roots_found;

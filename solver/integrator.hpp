@@ -25,6 +25,15 @@ struct IntegratorOptions {
   // Leave algebraic components out of the local error test (IDASetSuppressAlg): they follow
   // from the differential ones, and their errors are controlled through them.
   bool suppress_algebraic_error = false;
+  // IDA's Newton iteration (at most 4 corrections a step) runs on the Jacobian of an earlier step
+  // until it fails; then SUNDIALS' Newton solver refreshes the Jacobian and starts over. With this
+  // set, an iteration on an old Jacobian is given up after its second correction when the
+  // contraction of the first two predicts it cannot pass IDA's convergence test within the
+  // corrections left, so the refresh comes two corrections sooner. What a step accepts is
+  // unchanged: the convergence test stays IDA's own. (About 4 % fewer residual evaluations and
+  // 4 % less time on the long cycling cases, whose Jacobians age fast near the ends of charge and
+  // discharge; no change on the 1C discharge.)
+  bool early_newton_restart = true;
   bool use_analytic_jacobian = true;  // false: IDA's difference quotients (band solvers only),
                                       // for testing
   // For testing: LinearSolver::band rounds exactly as SUNDIALS' band solver does (same solutions
@@ -40,6 +49,7 @@ struct IntegratorStats {
   long linear_setups = 0;
   long nonlinear_iters = 0;
   long nonlinear_conv_fails = 0;
+  long early_newton_restarts = 0;  // iterations given up early (IntegratorOptions::early_newton_restart)
   long error_test_fails = 0;
   long roots_found = 0;  // advance() calls that returned root_found
   double last_step = 0;
