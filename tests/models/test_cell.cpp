@@ -193,6 +193,8 @@ TEST_CASE("a state outside the physical range is refused by name, in the residua
       {cell.i_c_s(3, 2), 1.0001 * cmax, "outside (0, c_max"},
       {cell.i_c_s(0, 0), 0.0, "c_s[r=0] at cathode node 0"},
       {cell.i_c_s(4, 3), std::nan(""), "c_s[r=3] at cathode node 4"},
+      {cell.i_c_s(2, 1), -1e-9, "c_s[r=1] at cathode node 2"},
+      {cell.i_c_s(cell.n_particles() - 1, 3), cmax, "c_s[r=3] at cathode node 4"},
       {cell.i_c_e(1), -1.0, "salt depleted: c_e = -1 mol/m3 in c_e at membrane node 1"},
       {cell.i_c_e(4 + 2), 0.0, "c_e at cathode node 2"},
       {cell.i_c_e(4 + 3), std::nan(""), "salt depleted"},
@@ -383,4 +385,23 @@ TEST_CASE("a current the electrolyte cannot carry from the start skips the step,
   CHECK(res.steps[0].skipped);
   CHECK(res.steps[0].end_reason.find("the salt would run out") != std::string::npos);
   CHECK(res.continued_starts == 0);  // skipped steps are not counted as started
+}
+
+TEST_CASE("an odd number of shells is checked to the last one") {
+  // check_state takes the shells two at a time; with an odd count the last is checked alone
+  auto c = load_case("tests/data/models/rich_cell.yaml", {"mesh.particle=5"});
+  Cell cell(c.cell);
+  cell.set_control({Control::Mode::current, 20.0});
+  std::vector<double> y, yp;
+  cell.initial_state(y, yp);
+  std::vector<double> r(y.size());
+  cell.residual(0.0, y.data(), yp.data(), r.data());
+  for (int shell : {0, 3, 4}) {
+    CAPTURE(shell);
+    std::vector<double> z = y;
+    z[cell.i_c_s(1, shell)] = std::nan("");
+    const std::string where = "c_s[r=" + std::to_string(shell) + "] at cathode node 1";
+    CHECK_THROWS_WITH_AS(cell.residual(0.0, z.data(), yp.data(), r.data()), doctest::Contains(where.c_str()),
+                         solver::RecoverableError);
+  }
 }
