@@ -216,9 +216,11 @@ TEST_CASE("restarting a stale-Jacobian Newton iteration early keeps the capaciti
   // IntegratorOptions::early_newton_restart gives up an iteration on an old Jacobian after two
   // corrections when they show it cannot converge; IDA's convergence test still decides every
   // accepted step. The two runs take different steps, so their capacities differ by the
-  // integration error: each is held against a run at 1000 times tighter tolerances. Measured
-  // against it, IDA's plain iteration is off by up to 2e-5 here, 7e-5 over 60 cycles and 1.2e-4
-  // over 300 (the early restarts: 9e-5, 9e-5, 1.3e-4), so both must stay within 1.5e-4.
+  // integration error: each is held against a run at 1000 times tighter tolerances, within the
+  // 1e-4 that the suppressed algebraic error test is held to above. (Measured against it, IDA's
+  // plain iteration is off by up to 2e-5 here, 7e-5 over 60 cycles and 1.2e-4 over 300; the early
+  // restarts by 9e-5, 9e-5 and 1.3e-4. On the NCM811 and LCO cases over 60 cycles: 1.3e-6 and
+  // 4.4e-5 plain, 3.2e-6 and 4.4e-5 early.)
   RunResult res[3];
   for (const int run : {0, 1, 2}) {  // plain, early restarts, reference
     auto c = load_case("cases/paper/lfp_gz62_cycling.yaml", {"fast_forward.enabled=false"});
@@ -238,8 +240,8 @@ TEST_CASE("restarting a stale-Jacobian Newton iteration early keeps the capaciti
           << " with early restarts (" << res[1].stats.early_newton_restarts << "); capacity lost "
           << fade(res[0]) / fade(res[2]) << " and " << fade(res[1]) / fade(res[2]) << " of the tight run's; residual evaluations "
           << res[0].stats.residual_evals << " vs " << res[1].stats.residual_evals);
-  CHECK(worst[0] < 1.5e-4);
-  CHECK(worst[1] < 1.5e-4);
+  CHECK(worst[0] < 1e-4);
+  CHECK(worst[1] < 1e-4);
   CHECK(std::abs(fade(res[1]) / fade(res[2]) - 1) < 0.02);
   CHECK(res[0].stats.early_newton_restarts == 0);
   CHECK(res[1].stats.early_newton_restarts > 100);
