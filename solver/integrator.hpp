@@ -35,6 +35,9 @@ struct IntegratorOptions {
   // near the ends of charge and discharge; no change on the 1C discharge. Each early restart also
   // counts in nonlinear_conv_fails, as SUNDIALS' Newton counts its retries.)
   bool early_newton_restart = true;
+  // For testing: IDA's own error weights for atol_vector instead of the one-pass equivalent used
+  // when every entry is positive (the same numbers; the tests check it).
+  bool ida_error_weights = false;
   bool use_analytic_jacobian = true;  // false: IDA's difference quotients (band solvers only),
                                       // for testing
   // For testing: LinearSolver::band rounds exactly as SUNDIALS' band solver does (same solutions

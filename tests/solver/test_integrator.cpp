@@ -532,6 +532,31 @@ TEST_CASE("with SUNDIALS' rounding, the band LU reproduces SUNDIALS' band solver
   }
 }
 
+TEST_CASE("the one-pass error weights are IDA's own, bit for bit") {
+  // With every absolute tolerance positive the integrator computes 1 / (rtol |y| + atol) in one
+  // pass instead of IDA's three; the whole integration must not change in the last bit.
+  const auto run = [](bool ida_weights) {
+    RobertsonDae sys;
+    IntegratorOptions o = robertson_options();
+    o.ida_error_weights = ida_weights;
+    Integrator integ(sys, o);
+    start_robertson(integ);
+    for (double tout = 0.4; tout <= 4e5; tout *= 10.0) integ.advance(tout);
+    return RunRecord{{integ.y(), integ.y() + 3}, {integ.yp(), integ.yp() + 3}, integ.stats()};
+  };
+  check_identical(run(false), run(true));
+  // and a zero atol still takes IDA's way, which refuses a weight whose inverse is 0 at y = 0 (the
+  // one pass would give an infinite weight and a corrector failure instead)
+  RobertsonDae sys;
+  IntegratorOptions o = robertson_options();
+  o.atol_vector = {1e-12, 0.0, 1e-10};
+  Integrator integ(sys, o);
+  const double y0[] = {1.0, 0.0, 0.0};
+  const double yp0[] = {-0.04, 0.04, 0.0};
+  integ.reset(0.0, y0, yp0);
+  CHECK_THROWS_WITH_AS(integ.advance(0.4), doctest::Contains("ewt component = 0.0 illegal"), SolverError);
+}
+
 TEST_CASE("the fast band LU agrees with SUNDIALS' band solver within the tolerances") {
   // The fast back substitution rounds differently in the last bit. Newton stops at a fraction of
   // the tolerance, so the solutions differ by a fraction of it; on this stiff problem the step
