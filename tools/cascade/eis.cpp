@@ -42,7 +42,7 @@ Spectrum spectrum(const ParamSet& p, const std::vector<double>& frequencies) {
                        "a cell with a blocking electrode carries no direct current: its impedance "
                        "is taken at rest, give no experiment");
     }
-    const RunResult res = sim.run(case_protocol(p), [](const Row&) {}, parse_stop_when(p));
+    const RunResult res = sim.run(case_protocol(p), nullptr, parse_stop_when(p));  // no rows needed
     if (!res.stop_reason.empty()) {
       throw std::runtime_error(fmt::format("the experiment before the spectrum stopped: {}", res.stop_reason));
     }
