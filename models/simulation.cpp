@@ -233,7 +233,10 @@ StepResult Simulation::run_step(const Step& step, int index,
   res.activation_cycle = step.activation_cycle;
   res.block = step.block;
   const auto emit = [&] {
-    if (on_row) on_row(Row{t_, index, step.cycle, T, cell_.outputs(y_.data())});
+    if (!on_row) return;
+    Row row{t_, index, step.cycle, T, {}, !row_filter_ || row_filter_(index, step.cycle)};
+    if (row.has_outputs) row.out = cell_.outputs(y_.data());
+    on_row(row);
   };
   emit();
   int tiny_steps = 0;

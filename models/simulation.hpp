@@ -20,7 +20,8 @@ struct Row {
   int step = 0;        // 1-based protocol step
   int cycle = 0;       // the step's cycle (0 outside cycles and in activation cycles)
   double temperature = 0;  // K
-  CellOutputs out;
+  CellOutputs out;         // filled only when has_outputs (see Simulation::set_row_filter)
+  bool has_outputs = true;
 };
 
 struct StepResult {
@@ -82,6 +83,10 @@ class Simulation {
   // A flag another thread or a signal handler may raise: the run then stops after the current
   // integrator step, ends that step with reason "interrupted" and returns what finished.
   void set_interrupt(const std::atomic<bool>* flag) { interrupt_ = flag; }
+  // Which rows need their outputs (the voltage breakdown and the rest of CellOutputs, about a
+  // residual evaluation's work): a row for which wants(step, cycle) is false still reaches the
+  // row callback (for progress), with has_outputs false and `out` left empty. Unset: every row.
+  void set_row_filter(std::function<bool(int step, int cycle)> wants) { row_filter_ = std::move(wants); }
 
   // The current density a step asks for (A/m2 or W/m2, discharge > 0).
   double amount_si(const Amount& a) const;
@@ -98,6 +103,7 @@ class Simulation {
   solver::Integrator integrator_;
   std::vector<double> y_, yp_;
   double t_ = 0;
+  std::function<bool(int, int)> row_filter_;
   const std::atomic<bool>* interrupt_ = nullptr;
   double lam_lithium_ = 0;
   int error_test_fallbacks_ = 0;

@@ -64,6 +64,49 @@ TEST_CASE("a 2-cycle experiment: cycle capacities and energy match the integral 
   CHECK(rows.back().cycle == 2);
 }
 
+TEST_CASE("a row filter skips the outputs of unwanted rows and changes nothing else") {
+  auto c = cycling_case(
+      "  - repeat: 3\n"
+      "    steps: ['Charge at 1 mA/cm2 until 4.2 V', 'Discharge at 2 mA/cm2 until 3.5 V']\n");
+  std::vector<Row> all, filtered;
+  std::vector<std::pair<int, int>> asked;
+  RunResult a, b;
+  {
+    Simulation sim(c.cell, c.settings);
+    a = sim.run(c.steps, [&](const Row& r) { all.push_back(r); });
+  }
+  {
+    Simulation sim(c.cell, c.settings);
+    sim.set_row_filter([&](int step, int cycle) {
+      asked.emplace_back(step, cycle);
+      return cycle == 2;
+    });
+    b = sim.run(c.steps, [&](const Row& r) { filtered.push_back(r); });
+  }
+  // every row still reaches the callback (progress needs them), in the same places
+  REQUIRE(filtered.size() == all.size());
+  REQUIRE(asked.size() == all.size());
+  int with_outputs = 0;
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    CAPTURE(i);
+    CHECK(filtered[i].t == all[i].t);
+    CHECK(asked[i] == std::pair{all[i].step, all[i].cycle});
+    CHECK(filtered[i].has_outputs == (all[i].cycle == 2));
+    if (filtered[i].has_outputs) {
+      ++with_outputs;
+      CHECK(filtered[i].out.voltage == all[i].out.voltage);
+      CHECK(filtered[i].out.breakdown.sum() == all[i].out.breakdown.sum());
+      CHECK(filtered[i].out.sto_avg == all[i].out.sto_avg);
+    } else {
+      CHECK(filtered[i].out.voltage == 0.0);  // left empty
+    }
+  }
+  CHECK(with_outputs > 10);
+  REQUIRE(a.cycles.size() == 3);
+  REQUIRE(b.cycles.size() == 3);
+  for (int k = 0; k < 3; ++k) CHECK(b.cycles[k].discharge_charge == a.cycles[k].discharge_charge);
+}
+
 TEST_CASE("stop_when ends the experiment at a capacity fraction or a cycle count") {
   // after one slow cycle, fast discharges deliver far less: the first fast cycle stops it
   const std::string experiment =

@@ -97,14 +97,20 @@ class RowWriter {
  public:
   RowWriter(OutputPolicy policy, std::function<void(const Row&)> write)
       : policy_(std::move(policy)), write_(std::move(write)) {}
-  void operator()(const Row& r) {
+  // Whether a row of this cycle can be written (the others need no outputs).
+  bool wants(int cycle) const {
     switch (policy_.kind) {
-      case OutputPolicy::Kind::every_step: write_(r); return;
-      case OutputPolicy::Kind::cycles:
-        if (policy_.cycles.count(r.cycle)) write_(r);
-        return;
+      case OutputPolicy::Kind::cycles: return policy_.cycles.count(cycle) > 0;
+      case OutputPolicy::Kind::last_cycle: return cycle != 0;
+      default: return true;
+    }
+  }
+  void operator()(const Row& r) {
+    if (!wants(r.cycle)) return;
+    switch (policy_.kind) {
+      case OutputPolicy::Kind::every_step:
+      case OutputPolicy::Kind::cycles: write_(r); return;
       case OutputPolicy::Kind::last_cycle:
-        if (r.cycle == 0) return;
         if (r.cycle != held_cycle_) {
           held_.clear();
           held_cycle_ = r.cycle;
@@ -358,6 +364,7 @@ int run_case(const std::string& file, const std::string& out_dir_arg,
   for (const auto& s : steps) total_cycles = std::max(total_cycles, s.cycle);
   Progress progress(!quiet && isatty(fileno(stderr)), steps.size(), total_cycles);
   sim.set_interrupt(&interrupted);
+  sim.set_row_filter([&writer](int, int cycle) { return writer.wants(cycle); });
   const RunResult res = sim.run(
       steps,
       [&](const Row& r) {
