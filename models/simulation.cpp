@@ -4,8 +4,19 @@
 
 #include <chrono>
 #include <cmath>
+#include <stdexcept>
 
 namespace cascade {
+
+namespace {
+solver::AlgebraicErrorTest algebraic_error_test(const SolverSettings& s) {
+  if (s.algebraic_error_test == "all") return solver::AlgebraicErrorTest::all;
+  if (s.algebraic_error_test == "terminal") return solver::AlgebraicErrorTest::selected;
+  if (s.algebraic_error_test == "none") return solver::AlgebraicErrorTest::none;
+  throw std::invalid_argument(fmt::format("solver.algebraic_error_test is '{}'; expected all, terminal or none",
+                                          s.algebraic_error_test));
+}
+}  // namespace
 
 solver::IntegratorOptions integrator_options(const Cell& cell, const SolverSettings& s) {
   solver::IntegratorOptions o;
@@ -18,7 +29,7 @@ solver::IntegratorOptions integrator_options(const Cell& cell, const SolverSetti
                                                          : solver::LinearSolver::band;
   o.max_step = s.max_step;
   o.max_num_steps = 500000;
-  o.suppress_algebraic_error = s.suppress_algebraic_error;
+  o.algebraic_error_test = algebraic_error_test(s);
   o.early_newton_restart = s.early_newton_restart;
   return o;
 }
@@ -166,7 +177,7 @@ StepResult Simulation::run_step(const Step& step, int index,
   yp_before_ = yp_;
   if (current_control) cell_.guess_algebraic(y_, c.value);
   const double t_end = step.duration ? t_ + *step.duration : t_ + 1e9;
-  integrator_.set_suppress_algebraic_error(settings_.suppress_algebraic_error);  // a fallback ends here
+  integrator_.set_algebraic_error_test(algebraic_error_test(settings_));  // a fallback ends here
   integrator_.reset(t_, y_.data(), yp_.data());
   integrator_.set_stop_time(t_end);
   const double first = std::min(t_end, t_ + 1e-3);
@@ -248,9 +259,9 @@ StepResult Simulation::run_step(const Step& step, int index,
       // With the potentials and currents out of the error test, IDA's corrector can fail where
       // the reaction shifts fast between particles (its steps are then long for the algebraic
       // unknowns); the rest of this step runs again from its last accepted state with them in
-      // the test. Without suppression, or already retried, the failure stands.
-      if (!integrator_.suppresses_algebraic_error()) throw;
-      integrator_.set_suppress_algebraic_error(false);
+      // the test. With every unknown in the test, or already retried, the failure stands.
+      if (integrator_.algebraic_error_test() == solver::AlgebraicErrorTest::all) throw;
+      integrator_.set_algebraic_error_test(solver::AlgebraicErrorTest::all);
       integrator_.reset(t_, y_.data(), yp_.data());
       integrator_.set_stop_time(t_end);
       integrator_.calc_ic(std::min(t_end, t_ + 1e-3));

@@ -436,7 +436,7 @@ SolverSettings build_solver_settings(const ParamSet& p) {
   s.max_step = p.quantity("solver.max_step");
   s.linear_solver = p.string("solver.linear_solver");
   s.timeseries = p.string("output.timeseries");
-  s.suppress_algebraic_error = p.boolean("solver.suppress_algebraic_error");
+  s.algebraic_error_test = p.string("solver.algebraic_error_test");
   s.fast_forward = p.boolean("fast_forward.enabled");
   s.ff_tolerance = p.quantity("fast_forward.tolerance");
   s.ff_max_jump = static_cast<int>(p.integer("fast_forward.max_jump"));

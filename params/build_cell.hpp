@@ -14,7 +14,9 @@ struct SolverSettings {
   double rtol = 1e-6, atol = 1e-6, max_step = 0;
   std::string linear_solver = "band";
   std::string timeseries = "every step";
-  bool suppress_algebraic_error = false;
+  // Which algebraic unknowns IDA's local error test covers: "all", "terminal" (the terminal
+  // voltage and current) or "none" (solver/integrator.hpp, AlgebraicErrorTest).
+  std::string algebraic_error_test = "all";
   // Give up a Newton iteration on a stale Jacobian as soon as its contraction shows it cannot
   // converge (solver/integrator.hpp, IntegratorOptions::early_newton_restart); not a YAML key, a
   // switch for the tests that compare it with IDA's plain iteration.

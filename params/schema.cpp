@@ -396,8 +396,10 @@ Schema build_cascade_schema() {
                "linear solver: cascade's banded LU, SuiteSparse KLU, or SUNDIALS' own band LU",
                "band"));
   s.add(nonneg("solver.max_step", dim::time, "largest time step (0: no limit)", "0 s"));
-  s.add(other("solver.suppress_algebraic_error", KeyKind::boolean,
-              "leave potentials and currents out of IDA's local error test", "false"));
+  s.add(choice("solver.algebraic_error_test", {"all", "terminal", "none"},
+               "which algebraic unknowns (potentials, currents) IDA's local error test covers: all, "
+               "only the terminal voltage and current, or none",
+               "all"));
   s.add(other("fast_forward.enabled", KeyKind::boolean,
               "skip cycles by extrapolating the slow states (SEI, CEI, foil, dead Li, active "
               "material, solvent) between fully simulated cycles",

@@ -31,6 +31,10 @@ class DaeSystem {
   // Integrator::reset, since a change of control mode may change it.
   virtual void differential_ids(double* id) const = 0;
 
+  // Algebraic components that stay in IDA's local error test under AlgebraicErrorTest::selected
+  // (solver/integrator.hpp). Queried at every Integrator::reset, with differential_ids.
+  virtual std::vector<int> error_tested_algebraic() const { return {}; }
+
   // r = F(t, y, y'). May throw: RecoverableError makes IDA cut the step, anything else is fatal.
   // The arrays are SUNDIALS' own storage; do not keep the pointers.
   virtual void residual(double t, const double* y, const double* yp, double* r) = 0;

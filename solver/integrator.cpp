@@ -662,6 +662,11 @@ struct Integrator::Impl {
   // Declared in construction order: destroyed in reverse, IDA memory first and the context last.
   sundials::Context ctx;
   NVectorPtr y, yp, id, atol, scratch_a, scratch_b;
+  // AlgebraicErrorTest::selected: id with the system's error-tested algebraic components set to
+  // 1, given to IDA (which masks its error norms with its id vector) while it steps. IDACalcIC
+  // reads the same vector to tell y from y' unknowns, so it gets the true id back first.
+  NVectorPtr error_mask;
+  bool error_mask_installed = false;
   std::unique_ptr<BandLU> band_lu;  // LinearSolver::band: the Newton matrix and its factors
   std::unique_ptr<CondensedLU> condensed;  // ... or these, when the pattern has trees to peel
   BandLUSolver band_solver;         // the SUNLinearSolver's content for LinearSolver::band
@@ -715,6 +720,12 @@ struct Integrator::Impl {
     fused_weights(N_VGetArrayPointer(yv), N_VGetArrayPointer(self->atol.get()), N_VGetArrayPointer(ewt),
                   self->opts.rtol, N_VGetLength(yv));
     return 0;
+  }
+  // Gives IDA the error mask (true) or the true id (false) as its id vector, if not already.
+  void install_error_mask(bool on) {
+    if (on == error_mask_installed) return;
+    check(IDASetId(ida.get(), on ? error_mask.get() : id.get()), "IDASetId");
+    error_mask_installed = on;
   }
   void configure();
   void retire_counters();
@@ -849,6 +860,7 @@ Integrator::Impl::Impl(DaeSystem& system, IntegratorOptions options)
   id.reset(not_null(N_VClone(y.get()), "N_VClone"));
   scratch_a.reset(not_null(N_VClone(y.get()), "N_VClone"));
   scratch_b.reset(not_null(N_VClone(y.get()), "N_VClone"));
+  error_mask.reset(not_null(N_VClone(y.get()), "N_VClone"));
   N_VConst(0.0, y.get());
   N_VConst(0.0, yp.get());
   if (!opts.atol_vector.empty()) {
@@ -994,10 +1006,14 @@ std::string Integrator::Impl::largest_local_error() {
   if (IDAGetEstLocalErrors(ida.get(), scratch_b.get()) != IDA_SUCCESS) return {};
   const double* w = data(scratch_a);
   const double* e = data(scratch_b);
+  // only the components IDA's error test covers (its id vector masks the norm)
+  const double* mask = opts.algebraic_error_test == AlgebraicErrorTest::all
+                           ? nullptr
+                           : data(error_mask_installed ? error_mask : id);
   int worst = -1;
   double worst_value = 0;
   for (int i = 0; i < n; ++i) {
-    const double v = std::abs(e[i] * w[i]);
+    const double v = std::abs(e[i] * w[i]) * (mask ? mask[i] : 1.0);
     if (std::isnan(v)) {
       worst = i;
       worst_value = v;
@@ -1091,7 +1107,16 @@ void Integrator::reset(double t0, const double* y0, const double* yp0) {
   }
   s.sys.differential_ids(s.data(s.id));
   s.check(IDASetId(s.ida.get(), s.id.get()), "IDASetId");
-  s.check(IDASetSuppressAlg(s.ida.get(), s.opts.suppress_algebraic_error ? SUNTRUE : SUNFALSE),
+  s.error_mask_installed = false;
+  N_VScale(1.0, s.id.get(), s.error_mask.get());
+  for (const int i : s.sys.error_tested_algebraic()) {
+    if (i < 0 || i >= s.n) {
+      throw SolverError(fmt::format("error_tested_algebraic() names component {} of {}", i, s.n));
+    }
+    s.data(s.error_mask)[i] = 1.0;
+  }
+  s.check(IDASetSuppressAlg(s.ida.get(), s.opts.algebraic_error_test != AlgebraicErrorTest::all ? SUNTRUE
+                                                                                                 : SUNFALSE),
           "IDASetSuppressAlg");
   s.num_roots = s.sys.num_roots();
   if (s.num_roots < 0) throw SolverError(fmt::format("num_roots() is {}", s.num_roots));
@@ -1105,6 +1130,7 @@ void Integrator::calc_ic(double tout1) {
   s.require_state("calc_ic");
   s.begin_call();
   if (tout1 == s.t) throw SolverError(fmt::format("calc_ic: tout1 must differ from t0 = {}", s.t));
+  s.install_error_mask(false);
   const int flag = IDACalcIC(s.ida.get(), IDA_YA_YDP_INIT, tout1);
   if (flag < 0) {
     throw SolverError(s.failure_message("IDACalcIC", flag) + s.largest_initial_residual());
@@ -1120,6 +1146,7 @@ StepOutcome Integrator::advance(double tout, bool one_step) {
   out.t = s.t;
   if (tout == s.t) return out;  // IDA rejects a zero-length first interval; nothing to do anyway
   s.apply_stop_time(tout, one_step);
+  s.install_error_mask(s.opts.algebraic_error_test == AlgebraicErrorTest::selected);
   sunrealtype t_ret = s.t;
   const int flag = IDASolve(s.ida.get(), tout, &t_ret, s.y.get(), s.yp.get(),
                             one_step ? IDA_ONE_STEP : IDA_NORMAL);
@@ -1184,18 +1211,18 @@ void Integrator::set_max_step(double max_step) {
   s.opts.max_step = max_step;
 }
 
-void Integrator::set_suppress_algebraic_error(bool suppress) {
+void Integrator::set_algebraic_error_test(AlgebraicErrorTest test) {
   Impl& s = *impl_;
   s.begin_call();
-  s.opts.suppress_algebraic_error = suppress;
+  s.opts.algebraic_error_test = test;
   if (s.initialized) {
-    s.check(IDASetSuppressAlg(s.ida.get(), suppress ? SUNTRUE : SUNFALSE), "IDASetSuppressAlg");
+    s.check(IDASetSuppressAlg(s.ida.get(), test != AlgebraicErrorTest::all ? SUNTRUE : SUNFALSE),
+            "IDASetSuppressAlg");
+    if (test != AlgebraicErrorTest::selected) s.install_error_mask(false);
   }
 }
 
-bool Integrator::suppresses_algebraic_error() const {
-  return impl_->opts.suppress_algebraic_error;
-}
+AlgebraicErrorTest Integrator::algebraic_error_test() const { return impl_->opts.algebraic_error_test; }
 
 void Integrator::set_stop_time(double t_stop) {
   impl_->user_stop_time = t_stop;

@@ -13,6 +13,17 @@ namespace cascade::solver {
 // sundials_band: SUNDIALS' own band matrix and solver, kept for comparison; klu: sparse LU.
 enum class LinearSolver { band, sundials_band, klu };
 
+// Which algebraic components IDA's local error test (and its choice of step and order) covers.
+// They follow from the differential ones, whose errors the test always controls; leaving some out
+// lets IDA take the steps the differential states need. IDA's Newton convergence test covers
+// every component whatever the choice.
+enum class AlgebraicErrorTest {
+  all,       // every component (IDA's default)
+  selected,  // the differential ones and DaeSystem::error_tested_algebraic(): e.g. a cell's
+             // terminal voltage and current, which its stop conditions read between steps
+  none,      // the differential ones only (IDASetSuppressAlg)
+};
+
 struct IntegratorOptions {
   double rtol = 1e-6;
   double atol = 1e-8;
@@ -22,9 +33,8 @@ struct IntegratorOptions {
   long max_num_steps = 100000;        // per advance() call
   double initial_step = 0;            // 0 = IDA's choice
   int max_order = 5;                  // 1..5
-  // Leave algebraic components out of the local error test (IDASetSuppressAlg): they follow
-  // from the differential ones, and their errors are controlled through them.
-  bool suppress_algebraic_error = false;
+  // Which algebraic components take part in IDA's local error test (AlgebraicErrorTest).
+  AlgebraicErrorTest algebraic_error_test = AlgebraicErrorTest::all;
   // IDA's Newton iteration (at most 4 corrections a step) runs on the Jacobian of an earlier step
   // until it fails; then SUNDIALS' Newton solver refreshes the Jacobian and starts over. With this
   // set, an iteration on an old Jacobian is given up after its second correction when the
@@ -104,9 +114,9 @@ class Integrator {
   IntegratorStats stats() const;
 
   void set_max_step(double max_step);  // 0 = unlimited
-  // Whether the algebraic unknowns leave IDA's local error test (from the next step on).
-  void set_suppress_algebraic_error(bool suppress);
-  bool suppresses_algebraic_error() const;
+  // Which algebraic unknowns IDA's local error test covers (from the next step on).
+  void set_algebraic_error_test(AlgebraicErrorTest test);
+  AlgebraicErrorTest algebraic_error_test() const;
   // IDA never steps past t_stop (useful before a known discontinuity) until clear_stop_time().
   void set_stop_time(double t_stop);
   void clear_stop_time();
