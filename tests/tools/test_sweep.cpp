@@ -355,6 +355,43 @@ TEST_CASE("sweep: a sweep killed mid-way resumes and ends with the uninterrupted
   CHECK(changed.output.find("new output directory (-o DIR)") != std::string::npos);
 }
 
+TEST_CASE("sweep: --save-points writes each point's own outputs, those of cascade run with its overrides") {
+  const TempDir tmp;
+  const std::string file = (data / "sweep_small.yaml").string();
+  const auto plain = cascade_cmd("sweep '" + file + "' -j 2 -o '" + (tmp.path / "plain").string() + "'");
+  const auto saved =
+      cascade_cmd("sweep '" + file + "' -j 2 --save-points -o '" + (tmp.path / "saved").string() + "'");
+  INFO(plain.output << saved.output);
+  REQUIRE(plain.status == 0);
+  REQUIRE(saved.status == 0);
+  // the table does not change
+  const std::string table = read(tmp.path / "saved" / "results.csv");
+  CHECK(without_wall_time(table) == without_wall_time(read(tmp.path / "plain" / "results.csv")));
+  CHECK_FALSE(fs::exists(tmp.path / "plain" / "points"));
+  const auto rows = csv_rows(table);
+  REQUIRE(rows.size() == 7);
+  for (std::size_t i = 1; i < rows.size(); ++i) {
+    const fs::path dir = tmp.path / "saved" / "points" / rows[i][0];
+    CAPTURE(dir);
+    for (const char* name : {"timeseries.csv", "cycles.csv", "summary.json", "parameters.txt"}) {
+      CHECK(fs::exists(dir / name));
+    }
+    CHECK_FALSE(fs::exists(dir / "timeseries.csv.partial"));
+  }
+  // point 4 (row 5) is the base run with its two overrides: the files cascade run writes
+  const fs::path run_dir = tmp.path / "run";
+  const auto run = cascade_cmd("run '" + (data / "sweep_base.yaml").string() + "' -q -o '" + run_dir.string() +
+                               "' --set cathode.diffusivity=" + rows[5][1] + " --set electrolyte.conductivity=" + rows[5][2]);
+  INFO(run.output);
+  REQUIRE(run.status == 0);
+  const fs::path point = tmp.path / "saved" / "points" / rows[5][0];
+  CHECK(read(point / "timeseries.csv") == read(run_dir / "timeseries.csv"));
+  CHECK(read(point / "cycles.csv") == read(run_dir / "cycles.csv"));
+  const std::string params = read(point / "parameters.txt");
+  CHECK(params.find("--set cathode.diffusivity=" + rows[5][1]) != std::string::npos);
+  CHECK(params.find("--set electrolyte.conductivity=" + rows[5][2]) != std::string::npos);
+}
+
 TEST_CASE("sweep: points built from the base read once equal points read from the files") {
   // The base's cathode OCP is an expression: unvaried, each point reuses the base's tabulation;
   // the temperatures make every point bind its functions away from the 25 degC of loading.

@@ -1,8 +1,15 @@
 #pragma once
 // The cascade command's subcommands. Each returns the process exit status.
+#include <atomic>
 #include <cstddef>
+#include <filesystem>
 #include <string>
 #include <vector>
+
+#include "models/simulation.hpp"
+#include "params/build_cell.hpp"
+#include "params/param_set.hpp"
+#include "params/protocol.hpp"
 
 namespace cascade::cli {
 
@@ -10,6 +17,22 @@ int params_show(const std::string& file, const std::vector<std::string>& overrid
 struct RunOutcome;  // tools/cascade/quantities.hpp
 int run_case(const std::string& file, const std::string& out_dir,
              const std::vector<std::string>& overrides, bool quiet, RunOutcome* outcome = nullptr);
+// A case read and built: `file` and `overrides` are what it was read from (summary.json and
+// parameters.txt name them), the rest what runs.
+struct CaseRun {
+  const std::string& file;
+  const std::vector<std::string>& overrides;
+  const ParamSet& params;
+  const CellParams& cell;
+  const std::vector<Step>& steps;
+  const StopWhen& stop;
+};
+// run_case's run and outputs (timeseries.csv, cycles.csv, summary.json, parameters.txt, and
+// rate.csv or polarization.csv where they apply) into out_dir, without touching the process's
+// signal handling: `interrupt` (may be null) stops the run after its current time step, with
+// every file written. Safe to call from several threads at once.
+RunResult write_run(const CaseRun& run, const std::filesystem::path& out_dir, bool quiet,
+                    const std::atomic<bool>* interrupt);
 // Runs the cases (files or folders of them) that carry `expected:` figures, prints the comparison
 // and writes validation.csv; 0 only when every expected figure is within its tolerance.
 int validate(const std::vector<std::string>& paths, const std::string& out_dir, int jobs, bool plots);
@@ -27,6 +50,7 @@ struct SweepOptions {
   std::string shard;     // "i/n" runs only the points with index % n == i - 1; "" runs all
   bool reuse_base = true;  // false: each point reads its case files again (a check of the fast path)
   bool quiet = false;    // no report, no progress (bench)
+  bool save_points = false;  // each point's own outputs (as `cascade run` writes them) in DIR/points/<index>
 };
 struct SweepSummary {
   std::size_t points = 0, run_now = 0, ok = 0, failed = 0, workers = 0;  // workers: threads + other ranks

@@ -58,6 +58,9 @@ int main(int argc, char** argv) {
   sweep->add_option("-o,--output", sweep_opt.out_dir, "output directory (default out/<sweep file name>)");
   sweep->add_option("--shard", sweep_opt.shard,
                     "i/n: run only the points with index % n == i-1, for job arrays (1 <= i <= n)");
+  sweep->add_flag("--save-points", sweep_opt.save_points,
+                  "also write each point's own outputs (timeseries.csv, cycles.csv, summary.json, ...) to "
+                  "DIR/points/<point>");
   bool reread = false;
   sweep->add_flag("--reread", reread,
                   "read and build every point from the case files (slower; a check of the default, "

@@ -288,14 +288,30 @@ int run_case(const std::string& file, const std::string& out_dir_arg,
   } restore{previous};
   const ParamSet p = ParamSet::load(file, overrides);
   const CellParams cell = build_cell_params(p);
+  const std::vector<Step> steps = case_protocol(p);
+  for (const auto& w : protocol_warnings(p, steps)) std::fprintf(stderr, "warning: %s\n", w.c_str());
+  const fs::path out_dir = out_dir_arg.empty() ? fs::path("out") / case_name(p) : fs::path(out_dir_arg);
+  const RunResult res = write_run(CaseRun{file, overrides, p, cell, steps, parse_stop_when(p)}, out_dir, quiet,
+                                  &interrupted);
+  if (outcome) {
+    outcome->cell = cell;
+    outcome->result = res;
+  }
+  return res.stop_reason == "interrupted" ? 130 : 0;
+}
+
+RunResult write_run(const CaseRun& run, const std::filesystem::path& out_dir, bool quiet,
+                    const std::atomic<bool>* interrupt) {
+  const std::string& file = run.file;
+  const std::vector<std::string>& overrides = run.overrides;
+  const ParamSet& p = run.params;
+  const CellParams& cell = run.cell;
+  const std::vector<Step>& steps = run.steps;
+  const StopWhen& stop = run.stop;
   const SolverSettings settings = build_solver_settings(p);
   const OutputPolicy policy = output_policy(settings.timeseries, p.where("output.timeseries"));
-  const std::vector<Step> steps = case_protocol(p);
   const std::vector<std::string> warnings = protocol_warnings(p, steps);
-  for (const auto& w : warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
-  const StopWhen stop = parse_stop_when(p);
   const std::string name = case_name(p);
-  const fs::path out_dir = out_dir_arg.empty() ? fs::path("out") / name : fs::path(out_dir_arg);
   fs::create_directories(out_dir);
 
   Simulation sim(cell, settings);
@@ -363,7 +379,7 @@ int run_case(const std::string& file, const std::string& out_dir_arg,
   int total_cycles = 0;
   for (const auto& s : steps) total_cycles = std::max(total_cycles, s.cycle);
   Progress progress(!quiet && isatty(fileno(stderr)), steps.size(), total_cycles);
-  sim.set_interrupt(&interrupted);
+  sim.set_interrupt(interrupt);
   sim.set_row_filter([&writer](int, int cycle) { return writer.wants(cycle); });
   const RunResult res = sim.run(
       steps,
@@ -501,11 +517,7 @@ int run_case(const std::string& file, const std::string& out_dir_arg,
                              name, st.steps, st.residual_evals, st.jacobian_evals,
                              res.wall_seconds * 1e3, out_dir.string());
   }
-  if (outcome) {
-    outcome->cell = cell;
-    outcome->result = res;
-  }
-  return res.stop_reason == "interrupted" ? 130 : 0;
+  return res;
 }
 
 }  // namespace cascade::cli

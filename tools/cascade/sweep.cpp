@@ -140,6 +140,13 @@ bool touches_protocol(const std::string& key) {
 
 std::string key_of(const std::string& override_text) { return override_text.substr(0, override_text.find('=')); }
 
+fs::path sweep_out_dir(const SweepOptions& opt) {
+  return opt.out_dir.empty() ? fs::path("out") / fs::path(opt.file).stem() : fs::path(opt.out_dir);
+}
+
+// Where a point's own outputs go (--save-points): DIR/points/<index>, the index of results.csv.
+fs::path point_dir(const fs::path& points, int index) { return points / std::to_string(index); }
+
 // Runs points one after another in the calling thread. Each worker owns one: the base case is read,
 // validated and built once per worker, and each point applies its overrides to a copy. Nothing is
 // shared between workers (yaml-cpp nodes are not safe to read from two threads).
@@ -209,7 +216,7 @@ class PointRunner {
   std::vector<std::string> run_plain(const SweepPoint& p, bool& abandoned) {
     const ParamSet params = ParamSet::load(sweep_.base, p.overrides);
     const CellParams cell = build_cell_params(params);
-    return simulate(cell, params, case_protocol(params), parse_stop_when(params), abandoned);
+    return simulate(p, cell, params, case_protocol(params), parse_stop_when(params), abandoned);
   }
 
   std::vector<std::string> run_fast(const SweepPoint& p, bool& abandoned) {
@@ -234,23 +241,33 @@ class PointRunner {
     const ParamSet params = base_->with_overrides(overrides);
     CellParams cell = build_cell_params(params);
     for (const FunctionSlot* slot : reused) slot->field(cell) = slot->field(*base_cell_);
-    if (!protocol_changed) return simulate(cell, params, base_steps_, base_stop_, abandoned);
-    return simulate(cell, params, case_protocol(params), parse_stop_when(params), abandoned);
+    if (!protocol_changed) return simulate(p, cell, params, base_steps_, base_stop_, abandoned);
+    return simulate(p, cell, params, case_protocol(params), parse_stop_when(params), abandoned);
   }
 
-  std::vector<std::string> simulate(const CellParams& cell, const ParamSet& params, const std::vector<Step>& steps,
-                                    const StopWhen& stop, bool& abandoned) {
-    Simulation sim(cell, build_solver_settings(params));
-    sim.set_interrupt(interrupt_);
-    // No row callback: the table needs only the run's totals, and building each step's row (the
-    // voltage breakdown) would add about a fifth to a rate test's time.
-    const RunResult res = sim.run(steps, nullptr, stop);
+  std::vector<std::string> simulate(const SweepPoint& p, const CellParams& cell, const ParamSet& params,
+                                    const std::vector<Step>& steps, const StopWhen& stop, bool& abandoned) {
+    RunResult res;
+    if (points_dir_) {
+      // the files `cascade run BASE --set ...` writes, named by the point's overrides (params may
+      // hold the base's tabulated functions as constant stand-ins: parameters.txt reads the files)
+      const std::string base = sweep_.base.string();
+      res = write_run(CaseRun{base, p.overrides, params, cell, steps, stop},
+                      point_dir(*points_dir_, p.index), true, interrupt_);
+    } else {
+      Simulation sim(cell, build_solver_settings(params));
+      sim.set_interrupt(interrupt_);
+      // No row callback: the table needs only the run's totals, and building each step's row
+      // (the voltage breakdown) would add about a fifth to a rate test's time.
+      res = sim.run(steps, nullptr, stop);
+    }
     abandoned = res.stop_reason == "interrupted";
     return collect_outputs(sweep_, cell, res);
   }
 
  public:
   bool fast_ = true;  // false: every point read from the files (tests compare both paths)
+  std::optional<fs::path> points_dir_;  // set: each point's own outputs go to points_dir_/<index>
 
  private:
   const Sweep& sweep_;
@@ -437,6 +454,7 @@ struct MpiSession {
 void mpi_worker(const SweepOptions& opt, const Sweep& sw) {
   PointRunner runner(sw, &sweep_interrupted);
   runner.fast_ = opt.reuse_base;
+  if (opt.save_points) runner.points_dir_ = sweep_out_dir(opt) / "points";
   std::string reply = "";  // the first request carries no result
   for (;;) {
     MPI_Send(reply.data(), int(reply.size()), MPI_CHAR, 0, tag_result, MPI_COMM_WORLD);
@@ -478,7 +496,7 @@ SweepSummary sweep(const SweepOptions& opt) {
 #else
   const int ranks = 1;
 #endif
-  const fs::path out_dir = opt.out_dir.empty() ? fs::path("out") / fs::path(opt.file).stem() : fs::path(opt.out_dir);
+  const fs::path out_dir = sweep_out_dir(opt);
   fs::create_directories(out_dir);
 
   std::string outputs_header;
@@ -509,6 +527,7 @@ SweepSummary sweep(const SweepOptions& opt) {
       pool.emplace_back([&] {
         PointRunner runner(sw, &sweep_interrupted);
         runner.fast_ = opt.reuse_base;
+        if (opt.save_points) runner.points_dir_ = out_dir / "points";
         for (std::size_t k; !sweep_interrupted.load() && (k = next.fetch_add(1)) < todo.size();) {
           bool abandoned = false;
           Record r = runner.run(*todo[k], abandoned);
