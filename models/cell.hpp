@@ -107,8 +107,8 @@ class Cell : public solver::DaeSystem {
   int lower_bandwidth() const override { return ml_; }
   int upper_bandwidth() const override { return mu_; }
   void differential_ids(double* id) const override;
-  // The terminal current and voltage: every stop condition and output reads them, between steps
-  // too (IDA's interpolant), so they keep their error control under AlgebraicErrorTest::selected.
+  // The terminal current and voltage: the voltage and current stop conditions read them between
+  // steps (IDA's interpolant), so they keep their error control under AlgebraicErrorTest::selected.
   std::vector<int> error_tested_algebraic() const override { return {i_current(), i_voltage()}; }
   void residual(double t, const double* y, const double* yp, double* r) override;
   void jacobian(double t, double cj, const double* y, const double* yp,

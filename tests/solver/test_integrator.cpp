@@ -631,9 +631,11 @@ TEST_CASE("a singular Newton matrix is reported with the column that has no pivo
 }
 
 TEST_CASE("the error test covers the algebraic unknowns the system names, and calc_ic still sees the true id") {
-  const double t_root = std::asin(0.5) / 20.0;
+  // y1 = sin(20 t) first rises through 0.5 at asin(0.5)/20, then falls through it at
+  // (pi - asin(0.5))/20
+  const double t1 = std::asin(0.5) / 20.0, t2 = (std::numbers::pi - std::asin(0.5)) / 20.0;
   struct Result {
-    double t_root, y1_at_root;
+    double root1, root2;
     long steps;
   };
   const auto run = [&](AlgebraicErrorTest test, bool name_y1) {
@@ -650,29 +652,41 @@ TEST_CASE("the error test covers the algebraic unknowns the system names, and ca
     integ.calc_ic(1e-3);
     CHECK(integ.y()[1] == doctest::Approx(0.0).epsilon(1e-12));
     CHECK(integ.y()[0] == 0.0);
-    const StepOutcome out = integ.advance(1.0);
-    // the root ends the run: restart from it with a wrong y1 and make calc_ic repair it again,
-    // after advance() has given IDA the error mask
+    const StepOutcome first = integ.advance(1.0);
+    // Restart at the root from the integrator's own (consistent) state, with no calc_ic: the
+    // next advance must give IDA the mask again.
+    const std::vector<double> y(integ.y(), integ.y() + 2), yp(integ.yp(), integ.yp() + 2);
+    integ.reset(first.t, y.data(), yp.data());
+    const StepOutcome second = integ.advance(1.0);
+    // and once more with a wrong y1, after advance() had given IDA the mask: reset gives calc_ic
+    // the true id, so it repairs y1 instead of taking it as a differential unknown
     const double y_again[] = {integ.y()[0], 0.0};
     const double yp_again[] = {1.0, 0.0};
-    integ.reset(out.t, y_again, yp_again);
-    integ.calc_ic(out.t + 1e-3);
-    CHECK(integ.y()[1] == doctest::Approx(std::sin(20.0 * out.t)).epsilon(1e-10));
+    integ.reset(second.t, y_again, yp_again);
+    integ.calc_ic(second.t + 1e-3);
+    CHECK(integ.y()[1] == doctest::Approx(std::sin(20.0 * second.t)).epsilon(1e-10));
     CHECK(integ.algebraic_error_test() == test);
-    return Result{out.status == StepStatus::root_found ? out.t : -1.0, integ.y()[1], integ.stats().steps};
+    const auto root = [](const StepOutcome& out) { return out.status == StepStatus::root_found ? out.t : -1.0; };
+    return Result{root(first), root(second), integ.stats().steps};
   };
   const Result all = run(AlgebraicErrorTest::all, false);
   const Result selected = run(AlgebraicErrorTest::selected, true);
   const Result none = run(AlgebraicErrorTest::none, false);
   const Result selected_empty = run(AlgebraicErrorTest::selected, false);  // names nothing: as none
-  MESSAGE("root error: all " << all.t_root - t_root << ", selected " << selected.t_root - t_root << ", none "
-                             << none.t_root - t_root << "; steps " << all.steps << ", " << selected.steps << ", " << none.steps);
-  CHECK(all.t_root == rel(t_root).epsilon(1e-6));
-  CHECK(selected.t_root == rel(t_root).epsilon(1e-6));
+  MESSAGE("root errors: all " << all.root1 - t1 << ", " << all.root2 - t2 << "; selected " << selected.root1 - t1
+                              << ", " << selected.root2 - t2 << "; none " << none.root1 - t1 << ", "
+                              << none.root2 - t2 << "; steps " << all.steps << ", " << selected.steps << ", "
+                              << none.steps);
+  for (const Result& r : {all, selected}) {
+    CHECK(r.root1 == rel(t1).epsilon(1e-6));
+    CHECK(r.root2 == rel(t2).epsilon(1e-6));
+  }
   // with y1 out of the test, nothing holds IDA's steps to the wiggle: y0 = t is exact at any
-  // step, and the root is found where the interpolant of y1, not y1, crosses 0.5
-  CHECK(std::abs(none.t_root - t_root) > 1e-5);  // measured 2e-4, against 3e-11 for the others
-  CHECK(selected_empty.t_root == none.t_root);
+  // step, and a root is found where the interpolant of y1, not y1, crosses 0.5
+  CHECK(std::abs(none.root1 - t1) > 1e-5);  // measured 2e-4, against 3e-11 for the others
+  CHECK(std::abs(none.root2 - t2) > 1e-5);
+  CHECK(selected_empty.root1 == none.root1);
+  CHECK(selected_empty.root2 == none.root2);
   CHECK(selected_empty.steps == none.steps);
   CHECK(selected.steps > 2 * none.steps);
 }

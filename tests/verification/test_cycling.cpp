@@ -262,7 +262,7 @@ TEST_CASE("a rate test with only the terminal voltage and current of the algebra
   // under each algebraic_error_test, against the full test at 100 times tighter tolerances.
   // Without the terminal voltage in the test, IDA's interpolant of it between steps is not held
   // to the tolerance, and the cutoffs it finds come late or early: the capacities are off by up to
-  // 8e-5 (a 0.2C discharge ends 1.4 s early). With it, they stay within the default tolerance's
+  // 8e-5 (a 0.2C discharge ends 1.1 s early). With it, they stay within the default tolerance's
   // class with a third fewer steps.
   const char* tests[] = {"all", "terminal", "none"};
   RunResult res[4];
@@ -287,7 +287,7 @@ TEST_CASE("a rate test with only the terminal voltage and current of the algebra
   CHECK(worst[0] < 2e-6);  // measured 5e-7
   CHECK(worst[1] < 1e-5);  // measured 2.4e-6
   CHECK(worst[2] > 3e-5);  // measured 7.8e-5: why the terminal voltage stays in the test
-  CHECK(res[1].stats.steps < 0.7 * res[0].stats.steps);  // measured 0.66
+  CHECK(res[1].stats.steps < 0.75 * res[0].stats.steps);  // measured 0.66
 }
 
 TEST_CASE("restarting a stale-Jacobian Newton iteration early keeps the capacities and the fade") {

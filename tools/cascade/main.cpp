@@ -14,15 +14,18 @@
 
 int main(int argc, char** argv) {
 #ifdef __GLIBC__
-  // Keep freed memory mapped instead of giving the top of the heap back to the kernel whenever
-  // more than 128 kB is free there (glibc's default). Every run builds and frees its cell,
-  // integrator and factors (a few hundred kB); with the default, the next run in the process (a
-  // sweep's next point, a fit's next evaluation, the bench's next repeat) gets fresh pages and
-  // pays a page fault on each first touch, much of it inside the solve (IDA's vectors, the first
-  // Jacobian's recorded assembly: 15-50 us a page on this VM). Measured on the 1C discharge,
-  // alternating processes: 2.11-2.15 ms against 2.19-2.69 ms a run, the recording's cycles 4x
-  // fewer. (Raising the mmap threshold as well made it slower; that one stays at glibc's value.)
+  // Keep freed memory for the next run instead of handing it back to the kernel. Every run builds
+  // and frees its cell, integrator and factors (a few hundred kB). glibc's defaults give the top
+  // of the heap back whenever more than 128 kB is free there, and serve blocks above 128 kB (the
+  // band matrix of a cell with 225 unknowns and bandwidth 40 is 221 kB) by a fresh mmap each
+  // time; both mean the next run in the process (a sweep's next point, a fit's next evaluation, a
+  // bench repeat) pays a page fault on every first touch, most of them inside its solve (15-50 us
+  // a page on this VM). Setting the two thresholds (which also stops glibc's own adjustment of
+  // them) keeps such blocks in the heap and the heap mapped. Measured in alternated processes,
+  // 60-300 runs each: the LMO 1C discharge 2.12-2.16 ms against 2.30; one 1C charge and discharge
+  // of the glass LFP cell 3.4-3.6 ms against 5.1 (the trim threshold alone: 5.1).
   mallopt(M_TRIM_THRESHOLD, 256 << 20);
+  mallopt(M_MMAP_THRESHOLD, 16 << 20);
 #endif
   CLI::App app{"cascade: pseudo-2D (DFN) simulator for Li-metal | SEI | quasi-solid electrolyte | "
                "CEI | porous cathode cells"};

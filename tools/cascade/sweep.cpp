@@ -630,10 +630,11 @@ SweepSummary sweep(const SweepOptions& opt) {
                              mine.size() - todo.size(), sum.ok, sum.failed, results.string());
     if (sum.interrupted) {
       std::cout << fmt::format("interrupted: {} of {} points are done and journalled; to go on, run the "
-                               "same command again (it resumes from {}):\n  cascade sweep {} -o {}{}{}\n",
+                               "same command again (it resumes from {}):\n  cascade sweep {} -o {}{}{}{}\n",
                                sum.ok + sum.failed, mine.size(), (out_dir / ("journal" + shard.suffix() + ".csv")).string(),
                                opt.file, out_dir.string(), opt.jobs > 0 ? fmt::format(" -j {}", opt.jobs) : "",
-                               shard.n > 1 ? fmt::format(" --shard {}/{}", shard.i, shard.n) : "");
+                               shard.n > 1 ? fmt::format(" --shard {}/{}", shard.i, shard.n) : "",
+                               opt.save_points ? " --save-points" : "");
     }
     if (sum.failed > 0) {
       std::cerr << fmt::format("{} point{} failed: see the status and error columns of {}\n", sum.failed,
