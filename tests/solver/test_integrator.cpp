@@ -15,16 +15,9 @@ using namespace cascade::solver;
 
 namespace {
 
-// y0' = -y0 (differential), 0 = y1 - 2 y0 (algebraic): y0 = y0(0) e^{-t}, y1 = 2 y0.
-// Switches make it fire an event or throw from the residual.
-class LinearDae : public DaeSystem {
+// Two unknowns: y0 differential, y1 algebraic, y1's equation coupled to y0 (bandwidths 1 and 0).
+class TwoUnknownDae : public DaeSystem {
  public:
-  bool with_root = false;  // g = y0 - 0.5, a root at t = ln 2
-  double recoverable_below = -std::numeric_limits<double>::infinity();
-  double fatal_after = std::numeric_limits<double>::infinity();
-  int jacobian_calls = 0;
-  int recoverable_throws = 0;
-
   int size() const override { return 2; }
   int lower_bandwidth() const override { return 1; }
   int upper_bandwidth() const override { return 0; }
@@ -32,6 +25,18 @@ class LinearDae : public DaeSystem {
     id[0] = 1.0;
     id[1] = 0.0;
   }
+};
+
+// y0' = -y0 (differential), 0 = y1 - 2 y0 (algebraic): y0 = y0(0) e^{-t}, y1 = 2 y0.
+// Switches make it fire an event or throw from the residual.
+class LinearDae : public TwoUnknownDae {
+ public:
+  bool with_root = false;  // g = y0 - 0.5, a root at t = ln 2
+  double recoverable_below = -std::numeric_limits<double>::infinity();
+  double fatal_after = std::numeric_limits<double>::infinity();
+  int jacobian_calls = 0;
+  int recoverable_throws = 0;
+
   void residual(double t, const double* y, const double* yp, double* r) override {
     if (y[0] < recoverable_below) {
       ++recoverable_throws;
@@ -189,18 +194,11 @@ class ControlDae : public DaeSystem {
 };
 
 // y0' = 1 (differential, so y0 = t: exact at any step size), 0 = y1 - sin(20 y0) (algebraic, a
-// fast wiggle the differential state does not show), with a root where y1 first rises through
-// 0.5, at t = asin(0.5) / 20. Only an error test that covers y1 resolves it between steps.
-class WiggleDae : public DaeSystem {
+// fast wiggle the differential state does not show), with a root wherever y1 crosses 0.5. Only
+// an error test that covers y1 resolves it between steps.
+class WiggleDae : public TwoUnknownDae {
  public:
   bool test_y1 = true;  // error_tested_algebraic(): {1} or nothing
-  int size() const override { return 2; }
-  int lower_bandwidth() const override { return 1; }
-  int upper_bandwidth() const override { return 0; }
-  void differential_ids(double* id) const override {
-    id[0] = 1.0;
-    id[1] = 0.0;
-  }
   std::vector<int> error_tested_algebraic() const override { return test_y1 ? std::vector<int>{1} : std::vector<int>{}; }
   void residual(double, const double* y, const double* yp, double* r) override {
     r[0] = yp[0] - 1.0;
