@@ -25,6 +25,19 @@ BandLU::BandLU(int n, int ml, int mu, Rounding rounding)
   l_count_.assign(rows, 0);
   l_.assign(rows * static_cast<std::size_t>(ml_), 0.0);
   inv_diag_.assign(rows, 0.0);
+  if (rounding_ == Rounding::fast) {
+    perm_.assign(rows, 0);
+    pos_of_.assign(rows, 0);
+    l_row_.assign(rows * static_cast<std::size_t>(ml_), 0);
+    l_ptr_.assign(rows + 1, 0);
+    l_col_.assign(rows * static_cast<std::size_t>(ml_), 0);
+    l_val_.assign(rows * static_cast<std::size_t>(ml_), 0.0);
+    l_sub1_.assign(rows, 0.0);
+    l_sub2_.assign(rows, 0.0);
+    u1_.assign(rows, 0.0);
+    u2_.assign(rows, 0.0);
+    y_.assign(rows, 0.0);
+  }
 }
 
 void BandLU::zero() {
@@ -57,6 +70,12 @@ int BandLU::factor() {
   }
   for (std::size_t k = 1; k < reach_.size(); ++k) reach_[k] = std::max(reach_[k], reach_[k - 1]);
 
+  // Fast rounding: which row of A sits at each place (the interchanges so far), and for each
+  // multiplier, the row of A it belongs to (prepare_solve()).
+  const bool track = rounding_ == Rounding::fast;
+  if (track) {
+    for (int i = 0; i < n_; ++i) perm_[static_cast<std::size_t>(i)] = i;
+  }
   for (int k = 0; k < n_; ++k) {
     const auto kk = static_cast<std::size_t>(k);
     const int end = std::min(std::max(reach_[kk], k), std::min(n_ - 1, k + ml_));
@@ -76,6 +95,7 @@ int BandLU::factor() {
     if (!(big > 0.0)) return k + 1;  // nothing but zeros (or NaN) at and below the diagonal
 
     if (p != k) {
+      if (track) std::swap(perm_[kk], perm_[static_cast<std::size_t>(p)]);
       // Swap what is left of rows k and p (columns k onwards); the multipliers of earlier columns
       // stay where they are, as in LAPACK.
       const auto pp = static_cast<std::size_t>(p);
@@ -95,17 +115,27 @@ int BandLU::factor() {
     inv_diag_[kk] = inv;
     const int hk = last_[kk];  // row k is zero right of hk
     const int len = hk - k;    // entries of row k right of the diagonal
-    const double* __restrict__ uk = row_ptr(k) + k + 1;
+    double* __restrict__ uk = row_ptr(k) + k + 1;
+    if (track) {
+      // Fast rounding keeps U's row scaled by 1 / U(k, k), as solve() uses it, and eliminates
+      // with A(i, k) times the scaled row.
+      for (int j = 0; j < len; ++j) uk[j] *= inv;
+      u1_[kk] = len >= 1 ? uk[0] : 0.0;
+      u2_[kk] = len >= 2 ? uk[1] : 0.0;
+    }
     double* __restrict__ lk = l_.data() + kk * static_cast<std::size_t>(ml_);
+    int* __restrict__ lrow = track ? l_row_.data() + kk * static_cast<std::size_t>(ml_) : nullptr;
     int l_end = k;
     for (int i = k + 1; i <= end; ++i) {
       const double aik = col[(i - k) * stride];
       const double l = aik * inv;
       lk[i - k - 1] = l;
+      if (track) lrow[i - k - 1] = perm_[static_cast<std::size_t>(i)];
       if (aik == 0.0) continue;
       l_end = i;
       double* __restrict__ ui = row_ptr(i) + k + 1;
-      for (int j = 0; j < len; ++j) ui[j] -= l * uk[j];
+      const double f = track ? aik : l;
+      for (int j = 0; j < len; ++j) ui[j] -= f * uk[j];
       flops += len;
       auto& last_i = last_[static_cast<std::size_t>(i)];
       if (hk > last_i) last_i = hk;
@@ -113,15 +143,70 @@ int BandLU::factor() {
     l_count_[kk] = l_end - k;
   }
   flops_ = flops;
+  if (rounding_ == Rounding::fast) prepare_solve();
   return 0;
 }
 
-// Both substitutions are chains: each unknown waits for the one before. The value just computed is
-// carried to the next step in a register rather than stored and loaded back, which would put a
-// store-to-load forwarding delay on the chain at every step; and the term that needs it is
-// subtracted last, so the rest of the step does not wait for it.
+void BandLU::prepare_solve() {
+  const auto N = static_cast<std::size_t>(n_);
+  const auto ML = static_cast<std::size_t>(ml_);
+  // perm_ holds where each row of A ended up; pos_of_ is its inverse.
+  int* const pos_of = pos_of_.data();
+  for (std::size_t i = 0; i < N; ++i) pos_of[perm_[i]] = static_cast<int>(i);
+
+  // A multiplier of step k belongs to the row of A below the pivot then (l_row_), and so to that
+  // row's final place. One pass counts each place's multipliers left of its two nearest, the
+  // other files them, in increasing k as each row needs them.
+  int* const ptr = l_ptr_.data();
+  double* const sub1 = l_sub1_.data();
+  double* const sub2 = l_sub2_.data();
+  std::fill(ptr, ptr + N + 1, 0);
+  std::fill(sub1, sub1 + N, 0.0);
+  std::fill(sub2, sub2 + N, 0.0);
+  const double* const l = l_.data();
+  const int* const row = l_row_.data();
+  for (std::size_t k = 0; k < N; ++k) {
+    const std::size_t base = k * ML, count = static_cast<std::size_t>(l_count_[k]);
+    for (std::size_t t = 0; t < count; ++t) {
+      const double v = l[base + t];
+      if (v == 0.0) continue;
+      const auto p = static_cast<std::size_t>(pos_of[row[base + t]]);
+      if (p == k + 1) {
+        sub1[p] = v;
+      } else if (p == k + 2) {
+        sub2[p] = v;
+      } else {
+        ++ptr[p + 1];
+      }
+    }
+  }
+  for (std::size_t i = 0; i < N; ++i) ptr[i + 1] += ptr[i];
+  int* const col = l_col_.data();
+  double* const val = l_val_.data();
+  for (std::size_t k = 0; k < N; ++k) {
+    const std::size_t base = k * ML, count = static_cast<std::size_t>(l_count_[k]);
+    for (std::size_t t = 0; t < count; ++t) {
+      const double v = l[base + t];
+      if (v == 0.0) continue;
+      const auto p = static_cast<std::size_t>(pos_of[row[base + t]]);
+      if (p <= k + 2) continue;
+      const auto e = static_cast<std::size_t>(ptr[p]++);
+      col[e] = static_cast<int>(k);
+      val[e] = v;
+    }
+  }
+  // Filing advanced each start to the next row's: shift back.
+  for (std::size_t i = N; i > 0; --i) ptr[i] = ptr[i - 1];
+  ptr[0] = 0;
+}
+
 void BandLU::solve(double* b) const {
-  // L y = P b, one column of L at a time, its interchange first; carry is b[k] as updated so far.
+  if (rounding_ == Rounding::fast) {
+    solve_fast(b);
+    return;
+  }
+  // SUNDIALS' order of operations (SUNDlsMat_bandGBTRS). L y = P b, one column of L at a time, its
+  // interchange first; carry is b[k] as updated so far, kept in a register.
   double carry = b[0];
   for (int k = 0; k < n_; ++k) {
     const auto kk = static_cast<std::size_t>(k);
@@ -146,38 +231,57 @@ void BandLU::solve(double* b) const {
   // U x = y from the bottom row up; row k of U is contiguous up to its last entry. Its sum runs
   // right to left, the order in which SUNDIALS' column-oriented loop accumulates it.
   carry = 0.0;  // x[k + 1]
-  if (rounding_ == Rounding::sundials) {
-    for (int k = n_ - 1; k >= 0; --k) {
-      const double* uk = row_ptr(k);
-      const int last = last_[static_cast<std::size_t>(k)];
-      double s = b[k];
-      for (int j = last; j > k + 1; --j) s -= uk[j] * b[j];
-      if (last > k) s -= uk[k + 1] * carry;
-      s /= uk[k];
-      b[k] = s;
-      carry = s;
-    }
-    return;
+  for (int k = n_ - 1; k >= 0; --k) {
+    const double* uk = row_ptr(k);
+    const int last = last_[static_cast<std::size_t>(k)];
+    double s = b[k];
+    for (int j = last; j > k + 1; --j) s -= uk[j] * b[j];
+    if (last > k) s -= uk[k + 1] * carry;
+    s /= uk[k];
+    b[k] = s;
+    carry = s;
   }
+}
+
+// Both substitutions are chains: each unknown waits for the one before. So the two newest unknowns
+// are carried in registers rather than stored and loaded back (a store-to-load forwarding delay on
+// the chain at every step), the terms that need them are subtracted last, and the rest of a row's
+// sum, from older unknowns, is ready before they arrive: one multiply-add per unknown on the chain.
+void BandLU::solve_fast(double* b) const {
+  // L y = P b, a row at a time: the gather of b does every interchange at once.
+  double* const y = y_.data();
+  double y1 = 0.0, y2 = 0.0;  // y[i - 1], y[i - 2]
+  for (int i = 0; i < n_; ++i) {
+    const auto ii = static_cast<std::size_t>(i);
+    double s = b[perm_[ii]];
+    for (int e = l_ptr_[ii]; e < l_ptr_[ii + 1]; ++e) {
+      s -= l_val_[static_cast<std::size_t>(e)] * y[l_col_[static_cast<std::size_t>(e)]];
+    }
+    s -= l_sub2_[ii] * y2;
+    s -= l_sub1_[ii] * y1;
+    y[ii] = s;
+    y2 = y1;
+    y1 = s;
+  }
+  // U x = y from the bottom row up, likewise: x[k + 1] and x[k + 2] from registers, the rest of
+  // the (scaled) row in two partial sums.
+  double x1 = 0.0, x2 = 0.0;  // x[k + 1], x[k + 2]
   for (int k = n_ - 1; k >= 0; --k) {
     const auto kk = static_cast<std::size_t>(k);
     const double* uk = row_ptr(k);
-    const int last = last_[kk];
-    const double inv = inv_diag_[kk];
-    // Two partial sums halve the dependency chain of the long rows; the division by U(k, k)
-    // becomes a multiplication by its inverse, applied before x[k + 1] arrives.
-    double s0 = b[k];
+    double s0 = y[kk] * inv_diag_[kk];
     double s1 = 0.0;
-    int j = last;
-    for (; j > k + 2; j -= 2) {
+    int j = last_[kk];
+    for (; j > k + 3; j -= 2) {
       s0 -= uk[j] * b[j];
       s1 -= uk[j - 1] * b[j - 1];
     }
-    if (j == k + 2) s0 -= uk[j] * b[j];
-    double s = (s0 + s1) * inv;
-    if (last > k) s -= (uk[k + 1] * inv) * carry;
+    if (j == k + 3) s0 -= uk[j] * b[j];
+    double s = (s0 + s1) - u2_[kk] * x2;
+    s -= u1_[kk] * x1;
     b[k] = s;
-    carry = s;
+    x2 = x1;
+    x1 = s;
   }
 }
 

@@ -51,7 +51,7 @@ struct IntegratorOptions {
   bool use_analytic_jacobian = true;  // false: IDA's difference quotients (band solvers only),
                                       // for testing
   // For testing: LinearSolver::band rounds exactly as SUNDIALS' band solver does (same solutions
-  // bit for bit, ~40 % slower solves; see BandLU::Rounding).
+  // bit for bit, ~1.5x slower solves; see BandLU::Rounding).
   bool band_sundials_rounding = false;
 };
 
