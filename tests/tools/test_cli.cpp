@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -194,6 +195,35 @@ TEST_CASE("run of the reference case writes its results and no partial file") {
   CHECK(contains(line_of(params, "mesh.cathode"), "8"));
   CHECK(contains(line_of(params, "mesh.cathode"), "--set"));
   CHECK(contains(line_of(params, "cathode.thickness"), "8e-05 m"));
+}
+
+// The revision is read at build time, so it names the tree as built: HEAD, "-dirty" when tracked
+// files differ from it (the test runs after the build, from the same tree).
+TEST_CASE("run: summary.json names the source tree's git revision") {
+  const auto shell = [](const std::string& command, int* status) {
+    std::string out;
+    FILE* pipe = ::popen(command.c_str(), "r");
+    REQUIRE(pipe != nullptr);
+    char buffer[256];
+    while (std::fgets(buffer, sizeof buffer, pipe) != nullptr) out += buffer;
+    const int raw = ::pclose(pipe);
+    *status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+    while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+    return out;
+  };
+  int status = 0;
+  std::string expected = shell("git -C " + quoted(root) + " rev-parse --short HEAD 2>/dev/null", &status);
+  if (status != 0 || expected.empty()) {
+    expected = "unknown";
+  } else {
+    shell("git -C " + quoted(root) + " diff --quiet HEAD -- 2>/dev/null", &status);
+    if (status != 0) expected += "-dirty";
+  }
+  const TempDir tmp;
+  const fs::path out = tmp.path / "run";
+  REQUIRE(cascade("run -q " + quoted(reference) + " -o " + quoted(out) + small_mesh).status == 0);
+  const auto js = nlohmann::json::parse(read(out / "summary.json"));
+  CHECK(js["git_revision"] == expected);
 }
 
 TEST_CASE("run: summary.json capacities per mass and per area agree") {

@@ -14,6 +14,9 @@
 namespace cascade::cli {
 
 int params_show(const std::string& file, const std::vector<std::string>& overrides);
+// The short git revision the command was built from ("-dirty" with uncommitted changes, "unknown"
+// outside a git work tree), written into every summary.json.
+std::string git_revision();
 struct RunOutcome;  // tools/cascade/quantities.hpp
 int run_case(const std::string& file, const std::string& out_dir,
              const std::vector<std::string>& overrides, bool quiet, RunOutcome* outcome = nullptr);

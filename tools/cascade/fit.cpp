@@ -378,7 +378,7 @@ int fit(const std::string& file) {
                            summary.final_cost);
   std::map<std::string, std::string> flat, notes;
   const std::string stamp = fmt::format("fitted by cascade fit {} ({})", fs::path(file).filename().string(),
-                                        CASCADE_GIT_REV);
+                                        git_revision());
   std::cout << "parameter                                   fitted            95 % interval\n";
   for (std::size_t i = 0; i < n; ++i) {
     const auto& p = spec.parameters[i];

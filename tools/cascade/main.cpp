@@ -30,7 +30,7 @@ int main(int argc, char** argv) {
   CLI::App app{"cascade: pseudo-2D (DFN) simulator for Li-metal | SEI | quasi-solid electrolyte | "
                "CEI | porous cathode cells"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", std::string("cascade ") + CASCADE_GIT_REV);
+  app.set_version_flag("--version", "cascade " + cascade::cli::git_revision());
 
   std::vector<std::string> overrides;
   const auto add_set = [&](CLI::App* sub) {

@@ -184,8 +184,6 @@ class Progress {
   bool shown_ = false;
 };
 
-std::string git_revision() { return CASCADE_GIT_REV; }
-
 // What the cell builder computes from the given values, so a reader sees the numbers the model
 // runs with. Empty when the set is not a complete cell (e.g. a material file on its own).
 std::string derived_parameters_text(const ParamSet& p) {
