@@ -16,7 +16,7 @@ namespace {
 // Records the structural non-zeros that a Jacobian evaluation touches.
 class PatternSink : public solver::JacobianSink {
  public:
-  void add(int row, int col, double) override { entries.emplace_back(row, col); }
+  void add_entry(int row, int col, double) override { entries.emplace_back(row, col); }
   std::vector<std::pair<int, int>> entries;
 };
 }  // namespace

@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "solver/band_lu.hpp"
+#include "solver/dae.hpp"
 
 namespace cascade::solver {
 
@@ -83,13 +84,20 @@ class CondensedLU {
   bool fell_back() const { return use_full_; }
   // Whether the adds of the assembly under way are replaying a recorded one (for tests).
   bool replaying() const { return replay_ == Replay::replaying; }
+  // For a sink that replays the recording itself (JacobianSink::start_replay): from zero() until
+  // the first add() of an assembly that replays, the recording (keys as JacobianSink::replay_key,
+  // the places their values go); and, when the sink hands over after taking the first `count`
+  // adds, resume_replay_at(count), so that add() goes on from there.
+  const std::uint64_t* recorded_keys() const { return keys_.data(); }
+  double* const* recorded_places() const { return places_.data(); }
+  std::size_t recorded_count() const { return keys_.size(); }
+  void resume_replay_at(std::size_t count) { next_ = count; }
   int core_lower_bandwidth() const { return core_ ? core_->lower_bandwidth() : 0; }
   int core_upper_bandwidth() const { return core_ ? core_->upper_bandwidth() : 0; }
 
  private:
-  static std::uint64_t key(int row, int col) {
-    return (std::uint64_t{static_cast<std::uint32_t>(row)} << 32) | static_cast<std::uint32_t>(col);
-  }
+  // The same key as a sink's replay (JacobianSink::start_replay), which may take over the replay.
+  static std::uint64_t key(int row, int col) { return JacobianSink::replay_key(row, col); }
   // The ordinary way, out of line so that the replayed add stays small.
   bool add_unrecorded(int row, int col, double value);
   double* leaf_place(int row, int col, int cr, int cc);

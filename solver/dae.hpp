@@ -1,6 +1,8 @@
 #pragma once
 // The interface between a model and the integrator: an implicit, index-1 DAE F(t, y, y') = 0.
 // Nothing here knows about SUNDIALS, so models can be written and tested without it.
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -8,14 +10,49 @@
 namespace cascade::solver {
 
 // Receives Jacobian entries dF_i/dy_j + cj dF_i/dy'_j into a matrix zeroed before each evaluation.
-// The integrator implements it over a SUNDIALS band matrix or a CSC sparse matrix; an entry outside
-// the declared band or sparsity pattern throws SolverError (it would otherwise be dropped
-// silently).
+// The integrator implements it over its band LU, a SUNDIALS band matrix or a CSC sparse matrix; an
+// entry outside the declared band or sparsity pattern throws SolverError (it would otherwise be
+// dropped silently).
 class JacobianSink {
  public:
   virtual ~JacobianSink() = default;
   // Accumulates (+=), so sub-models sharing a row may each add their part.
-  virtual void add(int row, int col, double value) = 0;
+  void add(int row, int col, double value) {
+    if (replay_key_ != replay_end_ && *replay_key_ == replay_key(row, col)) {
+      ++replay_key_;
+      **replay_place_++ += value;
+      return;
+    }
+    add_entry(row, col, value);
+  }
+  static std::uint64_t replay_key(int row, int col) {
+    return (std::uint64_t{static_cast<std::uint32_t>(row)} << 32) | static_cast<std::uint32_t>(col);
+  }
+
+ protected:
+  // What add() does with an entry that no replay (below) takes.
+  virtual void add_entry(int row, int col, double value) = 0;
+
+  // A model adds its entries in the same order at every evaluation. A sink that has recorded that
+  // order, each entry's replay_key and where its value goes (solver/condensed_lu.hpp), hands the
+  // recording over before an evaluation: while the entries follow it, add() puts each value in
+  // its place itself, inline in the model's code, without a call (a Jacobian has ~1000-2000
+  // entries). The first entry that differs, and any after the recording's end, goes to
+  // add_entry(), which then calls stop_replay() (replayed() says how far it got).
+  void start_replay(const std::uint64_t* keys, double* const* places, std::size_t count) {
+    replay_begin_ = replay_key_ = keys;
+    replay_end_ = keys + count;
+    replay_place_ = places;
+  }
+  void stop_replay() { replay_begin_ = replay_key_ = replay_end_ = nullptr; }
+  bool replay_active() const { return replay_begin_ != nullptr; }
+  std::size_t replayed() const { return static_cast<std::size_t>(replay_key_ - replay_begin_); }
+
+ private:
+  const std::uint64_t* replay_begin_ = nullptr;
+  const std::uint64_t* replay_key_ = nullptr;
+  const std::uint64_t* replay_end_ = nullptr;
+  double* const* replay_place_ = nullptr;
 };
 
 // An implicit DAE F(t, y, y') = 0 of index 1, written by a model.

@@ -525,7 +525,7 @@ class BandSink final : public MatrixSink {
     }
   }
 
-  void add(int row, int col, double value) override {
+  void add_entry(int row, int col, double value) override {
     if (row < 0 || row >= n_ || col < 0 || col >= n_ || row - col > ml_ || col - row > mu_) {
       throw SolverError(fmt::format(
           "Jacobian entry (row {}, col {}) = d[{}]/d[{}] lies outside the declared band "
@@ -559,7 +559,7 @@ class SparseSink final : public MatrixSink {
     std::fill(data_, data_ + row_idx_.size(), 0.0);
   }
 
-  void add(int row, int col, double value) override {
+  void add_entry(int row, int col, double value) override {
     if (col >= 0 && col < n_) {
       const auto first = row_idx_.begin() + col_ptr_[static_cast<std::size_t>(col)];
       const auto last = row_idx_.begin() + col_ptr_[static_cast<std::size_t>(col) + 1];
@@ -591,7 +591,7 @@ class BandLUSink final : public MatrixSink {
 
   void prepare(SUNMatrix) override {}
 
-  void add(int row, int col, double value) override {
+  void add_entry(int row, int col, double value) override {
     if (!lu_.in_band(row, col)) out_of_band(row, col);
     lu_.add(row, col, value);
   }
@@ -616,10 +616,21 @@ class CondensedSink final : public MatrixSink {
  public:
   CondensedSink(const DaeSystem& sys, CondensedLU& lu) : sys_(sys), lu_(lu) {}
 
-  void prepare(SUNMatrix) override {}
+  // IDA has zeroed the matrix: if the CondensedLU replays its recorded assembly, the model's add()
+  // calls replay it inline (JacobianSink::start_replay) until an entry differs.
+  void prepare(SUNMatrix) override {
+    if (lu_.replaying()) {
+      start_replay(lu_.recorded_keys(), lu_.recorded_places(), lu_.recorded_count());
+    } else {
+      stop_replay();
+    }
+  }
 
-  // A recorded assembly's replay first (condensed_lu.hpp), a leaf without a stack frame.
-  void add(int row, int col, double value) override {
+  void add_entry(int row, int col, double value) override {
+    if (replay_active()) {
+      lu_.resume_replay_at(replayed());  // the CondensedLU goes on from the entry that differed
+      stop_replay();
+    }
     if (!lu_.replay(row, col, value)) add_checked(row, col, value);
   }
 

@@ -12,7 +12,7 @@ namespace cascade::solver {
 namespace {
 class TripletSink : public JacobianSink {
  public:
-  void add(int row, int col, double value) override { t.emplace_back(row, col, value); }
+  void add_entry(int row, int col, double value) override { t.emplace_back(row, col, value); }
   std::vector<Eigen::Triplet<double>> t;
 };
 

@@ -16,7 +16,7 @@ namespace {
 class DenseSink : public solver::JacobianSink {
  public:
   explicit DenseSink(int n) : n_(n), a(static_cast<std::size_t>(n) * n, 0.0) {}
-  void add(int row, int col, double v) override { a[static_cast<std::size_t>(row) * n_ + col] += v; }
+  void add_entry(int row, int col, double v) override { a[static_cast<std::size_t>(row) * n_ + col] += v; }
   double at(int r, int c) const { return a[static_cast<std::size_t>(r) * n_ + c]; }
   int n_;
   std::vector<double> a;
