@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <exception>
 #include <limits>
 #include <optional>
@@ -292,28 +293,34 @@ CASCADE_VECTOR_KERNEL double weighted_square_sum(N_Vector x, N_Vector w) {
   return (s0 + s1) + (s2 + s3);
 }
 
+// Four lanes of a GCC vector, each the partial sum s_k of the scalar form (elements i = k mod 4), so
+// the rounding is that of four scalar partial sums. The mask is a select on the lanes, not a
+// branch per element: differential and algebraic unknowns interleave along x in a pattern the
+// branch predictor keeps missing (the scalar form spent 4 % of a cycling run here).
 CASCADE_VECTOR_KERNEL double weighted_square_sum_mask(N_Vector x, N_Vector w, N_Vector id) {
+  using v4 = double __attribute__((vector_size(32)));
   const double* xd = data(x);
   const double* wd = data(w);
   const double* idd = data(id);
   const sunindextype n = length(x);
-  double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+  const v4 zero = {0.0, 0.0, 0.0, 0.0};
+  v4 s = zero;
   sunindextype i = 0;
   for (; i + 4 <= n; i += 4) {
-    const double p0 = idd[i] > 0.0 ? xd[i] * wd[i] : 0.0;
-    const double p1 = idd[i + 1] > 0.0 ? xd[i + 1] * wd[i + 1] : 0.0;
-    const double p2 = idd[i + 2] > 0.0 ? xd[i + 2] * wd[i + 2] : 0.0;
-    const double p3 = idd[i + 3] > 0.0 ? xd[i + 3] * wd[i + 3] : 0.0;
-    s0 += p0 * p0;
-    s1 += p1 * p1;
-    s2 += p2 * p2;
-    s3 += p3 * p3;
+    v4 xv, wv, iv;
+    std::memcpy(&xv, xd + i, sizeof xv);
+    std::memcpy(&wv, wd + i, sizeof wv);
+    std::memcpy(&iv, idd + i, sizeof iv);
+    const v4 q = xv * wv;
+    const v4 p = iv > zero ? q : zero;
+    s += p * p;
   }
+  double s0 = s[0];
   for (; i < n; ++i) {
     const double p = idd[i] > 0.0 ? xd[i] * wd[i] : 0.0;
     s0 += p * p;
   }
-  return (s0 + s1) + (s2 + s3);
+  return (s0 + s[1]) + (s[2] + s[3]);
 }
 
 double wrms_norm(N_Vector x, N_Vector w) {
