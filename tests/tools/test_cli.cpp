@@ -261,17 +261,29 @@ TEST_CASE("--help works for the command and each subcommand") {
   CHECK(none.status != 0);
 }
 
-TEST_CASE("cascade bench prints median lines, one named for the 1C discharge") {
+TEST_CASE("cascade bench prints median lines, with the 1C discharges of the reference, LFP and NCM811 cells") {
   const Result r = cascade("bench -n 3 --root " + quoted(root));
   REQUIRE(r.exited);
   CHECK(r.status == 0);
-  bool found = false;
+  std::vector<std::string> all;
   std::istringstream lines(r.output);
   for (std::string line; std::getline(lines, line);) {
     CHECK(line.find(": ") != std::string::npos);  // "name: value unit"
-    if (line.find("1C discharge") != std::string::npos && line.find(" ms") != std::string::npos) found = true;
+    all.push_back(line);
   }
-  CHECK(found);
+  const auto has = [&](const std::string& a, const std::string& b) {
+    return std::any_of(all.begin(), all.end(), [&](const std::string& l) {
+      return l.find(a) != std::string::npos && l.find(b) != std::string::npos;
+    });
+  };
+  for (const char* cell : {"lmo_constant", "lfp_gz62", "ncm811_gz62"}) {
+    CAPTURE(cell);
+    const std::string name = std::string(cell) + " 1C discharge";
+    CHECK(has(name + " (solve, one core): ", " ms"));
+    CHECK(has(name + " steps: ", ""));
+    CHECK(has(name + " residual evaluations: ", ""));
+    CHECK(has(name + " jacobian evaluations: ", ""));
+  }
 }
 
 TEST_CASE("output thinning keeps every step's first and last rows, and the breakdown adds up in the CSV") {

@@ -194,6 +194,10 @@ int bench(int repeats, const std::string& root_arg, int sweep_points) {
       {"lmo_lipf6 1C discharge", "cases/reference/lmo_lipf6_1c.yaml", {}},
       {"lmo_constant 1C discharge at rtol 1e-5", "cases/reference/lmo_constant_1c.yaml",
        {"solver.rtol=1e-5", "solver.atol=1e-5"}},
+      // The study's glass cells, from full charge (cases/bench): LFP with three particle sizes
+      // (225 unknowns), NCM811 with one (330).
+      {"lfp_gz62 1C discharge", "cases/bench/lfp_gz62_1c.yaml", {}},
+      {"ncm811_gz62 1C discharge", "cases/bench/ncm811_gz62_1c.yaml", {}},
   };
   for (const auto& c : cases) {
     const std::filesystem::path file = std::filesystem::path(root) / c.file;
