@@ -177,9 +177,10 @@ class TableFn final : public Fn1D {
     }
   }
 
-  // An interval's left node with its cubic, together: a lookup reads one record (40 bytes) instead
-  // of two arrays. The tabulated OCPs have ~2000 intervals (~100 kB with the index), more than the
-  // first-level cache keeps between two residual evaluations.
+  // An interval's left node with its cubic, together: once located, a lookup reads one record (40
+  // bytes) instead of two arrays (locating reads bucket_, and x_ in a refined stretch). The
+  // tabulated OCPs have ~2000 intervals (~100 kB with the index), more than the first-level cache
+  // keeps between two residual evaluations.
   struct Node {
     double x, a, b, c, d;
   };

@@ -9,7 +9,7 @@
 // row interchanges). A row is one contiguous run, so the elimination update `row_i -= l * row_k`
 // and the row swaps of partial pivoting are contiguous, and so is each row of U in the back
 // substitution. The multipliers of L are kept by columns in a separate array, contiguous for the
-// forward substitution.
+// forward substitution (of the `sundials` variant; `fast` files them by rows, below).
 //
 // Beyond the band, the work follows each row's actual extent: assembly records the first and last
 // column written per row; elimination updates only up to the pivot row's last column and skips
@@ -19,7 +19,8 @@
 //
 // Two variants (Rounding). `sundials` does operation for operation what SUNDIALS' band LU does
 // (SUNDlsMat_bandGBTRF/GBTRS): same pivots, same roundings, the same solutions bit for bit, which
-// the tests use to check the integration. `fast` chooses the same pivots, then rewrites the factors
+// the tests use to check the integration. `fast` pivots by the same rule (its own
+// roundings in the elimination can, rarely, tip a near tie the other way), then rewrites the factors
 // for the many solves that follow each factorisation: the interchanges as one permutation of the
 // right-hand side and L by rows in the rows' final places (P A = L U), U's rows scaled by their
 // pivots' inverses. Its substitutions then keep a single multiply-add on the chain from one unknown
@@ -83,8 +84,9 @@ class BandLU {
   // positive return as recoverable). A NaN pivot counts as singular. After a failure the factors
   // are unusable until the next zero() and assembly. Allocates nothing.
   int factor();
-  // Solves A x = b in place (b holds x on return) with the factors of the last successful
-  // factor(). Allocates nothing.
+  // Solves A x = b in place (b holds x on return) with the factors of the last factor(), which
+  // must have returned 0 (a failed one leaves them unusable). Allocates nothing. Not safe to call
+  // from two threads on one BandLU at once: the `fast` variant keeps its intermediate vector here.
   void solve(double* b) const;
 
   // Multiply-adds done by the last factor() (for tests and profiling).
