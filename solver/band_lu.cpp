@@ -165,36 +165,34 @@ void BandLU::prepare_solve() {
   std::fill(sub2, sub2 + N, 0.0);
   const double* const l = l_.data();
   const int* const row = l_row_.data();
-  for (std::size_t k = 0; k < N; ++k) {
-    const std::size_t base = k * ML, count = static_cast<std::size_t>(l_count_[k]);
-    for (std::size_t t = 0; t < count; ++t) {
-      const double v = l[base + t];
-      if (v == 0.0) continue;
-      const auto p = static_cast<std::size_t>(pos_of[row[base + t]]);
-      if (p == k + 1) {
-        sub1[p] = v;
-      } else if (p == k + 2) {
-        sub2[p] = v;
-      } else {
-        ++ptr[p + 1];
+  // Calls visit(k, p, v) for each non-zero multiplier v of step k, p its row's final place.
+  const auto each_multiplier = [&](auto&& visit) {
+    for (std::size_t k = 0; k < N; ++k) {
+      const std::size_t base = k * ML, count = static_cast<std::size_t>(l_count_[k]);
+      for (std::size_t t = 0; t < count; ++t) {
+        const double v = l[base + t];
+        if (v != 0.0) visit(k, static_cast<std::size_t>(pos_of[row[base + t]]), v);
       }
     }
-  }
+  };
+  each_multiplier([&](std::size_t k, std::size_t p, double v) {
+    if (p == k + 1) {
+      sub1[p] = v;
+    } else if (p == k + 2) {
+      sub2[p] = v;
+    } else {
+      ++ptr[p + 1];
+    }
+  });
   for (std::size_t i = 0; i < N; ++i) ptr[i + 1] += ptr[i];
   int* const col = l_col_.data();
   double* const val = l_val_.data();
-  for (std::size_t k = 0; k < N; ++k) {
-    const std::size_t base = k * ML, count = static_cast<std::size_t>(l_count_[k]);
-    for (std::size_t t = 0; t < count; ++t) {
-      const double v = l[base + t];
-      if (v == 0.0) continue;
-      const auto p = static_cast<std::size_t>(pos_of[row[base + t]]);
-      if (p <= k + 2) continue;
-      const auto e = static_cast<std::size_t>(ptr[p]++);
-      col[e] = static_cast<int>(k);
-      val[e] = v;
-    }
-  }
+  each_multiplier([&](std::size_t k, std::size_t p, double v) {
+    if (p <= k + 2) return;
+    const auto e = static_cast<std::size_t>(ptr[p]++);
+    col[e] = static_cast<int>(k);
+    val[e] = v;
+  });
   // Filing advanced each start to the next row's: shift back.
   for (std::size_t i = N; i > 0; --i) ptr[i] = ptr[i - 1];
   ptr[0] = 0;
