@@ -118,7 +118,6 @@ Cell::Kinetics Cell::kinetics(int q, const double* y) const {
 void Cell::cathode_residual(const double* y, const double* yp, double* r) const {
   const double G = p_.cathode.sigma_eff / dx_c_;
   const double cmax = p_.cathode.c_max;
-  const double D_const = ds_value_.v;
   for (int j = 0; j < nc_; ++j) {
     // C1: the reaction of every size class at the node
     const double is_left = j == 0 ? 0.0 : -G * (y[i_phi_s(j)] - y[i_phi_s(j - 1)]);
@@ -143,19 +142,19 @@ void Cell::cathode_residual(const double* y, const double* yp, double* r) const 
     const double* cs = y + i_c_s(q, 0);
     const double* cp = yp + i_c_s(q, 0);
     double* rc = r + i_c_s(q, 0);
-    const auto& area = shell_area_[c];
-    const auto& vol = shell_volume_[c];
-    const auto& dist = shell_dist_[c];
-    double F_in = 0.0;  // flux through the inner face of shell s (zero at the centre)
+    const double* inv_vol = shell_inv_volume_[c].data();
+    const double* g_const = shell_conductance_[c].data();
+    const double* area_per_dist = shell_area_per_dist_[c].data();
+    double W_in = 0.0;  // what flows out through the inner face of shell s: area x flux (zero at the centre)
     for (int s = 0; s + 1 < nr_; ++s) {
       // a constant D_s is the face mean of equal values, so it needs no evaluation per shell
-      const double D = ds_constant_ ? D_const : 0.5 * (ds_shell_[s] + ds_shell_[s + 1]);
-      const double F_out = -D * (cs[s + 1] - cs[s]) / dist[s + 1];
-      rc[s] = cp[s] - (area[s] * F_in - area[s + 1] * F_out) / vol[s];
-      F_in = F_out;
+      const double g = ds_constant_ ? g_const[s + 1] : 0.5 * (ds_shell_[s] + ds_shell_[s + 1]) * area_per_dist[s + 1];
+      const double W_out = -g * (cs[s + 1] - cs[s]);
+      rc[s] = cp[s] - (W_in - W_out) * inv_vol[s];
+      W_in = W_out;
     }
     const int s = nr_ - 1;
-    rc[s] = cp[s] - (area[s] * F_in - area[s + 1] * (i_n / faraday)) / vol[s];
+    rc[s] = cp[s] - (W_in - shell_area_[c][nr_] * (i_n / faraday)) * inv_vol[s];
   }
 }
 
@@ -211,29 +210,33 @@ void Cell::cathode_jacobian(double cj, const double* y, solver::JacobianSink& ja
     }
 
     // C4
-    const auto& area = shell_area_[c];
-    const auto& vol = shell_volume_[c];
-    const auto& dist = shell_dist_[c];
+    const double* inv_vol = shell_inv_volume_[c].data();
+    const double* g_const = shell_conductance_[c].data();
+    const double* area_per_dist = shell_area_per_dist_[c].data();
     for (int s = 0; s < nr_; ++s) {
       const int row = i_c_s(q, s);
       jac.add(row, row, cj);
     }
     for (int s = 0; s + 1 < nr_; ++s) {
-      // interior face between shells s and s+1: F = -D (cR - cL)/d, D = mean of shell values
-      const double cL = y[i_c_s(q, s)], cR = y[i_c_s(q, s + 1)];
-      const auto DL = ds_->eval(cL / cmax), DR = ds_->eval(cR / cmax);
-      const double D = 0.5 * (DL.v + DR.v);
-      const double d = dist[s + 1];
-      const double dF_dcL = D / d - 0.5 * DL.dv / cmax * (cR - cL) / d;
-      const double dF_dcR = -D / d - 0.5 * DR.dv / cmax * (cR - cL) / d;
-      const double A = area[s + 1];
-      // shell s loses A F through its outer face; shell s+1 gains it through its inner face
-      jac.add(i_c_s(q, s), i_c_s(q, s), A * dF_dcL / vol[s]);
-      jac.add(i_c_s(q, s), i_c_s(q, s + 1), A * dF_dcR / vol[s]);
-      jac.add(i_c_s(q, s + 1), i_c_s(q, s), -A * dF_dcL / vol[s + 1]);
-      jac.add(i_c_s(q, s + 1), i_c_s(q, s + 1), -A * dF_dcR / vol[s + 1]);
+      // interior face between shells s and s+1: shell s loses W = -g (cR - cL) through it and
+      // shell s+1 gains it, g = D area/spacing with D the mean of the shells' values
+      double dW_dcL, dW_dcR;
+      if (ds_constant_) {
+        dW_dcL = g_const[s + 1];
+        dW_dcR = -dW_dcL;
+      } else {
+        const double cL = y[i_c_s(q, s)], cR = y[i_c_s(q, s + 1)];
+        const auto DL = ds_->eval(cL / cmax), DR = ds_->eval(cR / cmax);
+        const double D = 0.5 * (DL.v + DR.v);
+        dW_dcL = area_per_dist[s + 1] * (D - 0.5 * DL.dv / cmax * (cR - cL));
+        dW_dcR = area_per_dist[s + 1] * (-D - 0.5 * DR.dv / cmax * (cR - cL));
+      }
+      jac.add(i_c_s(q, s), i_c_s(q, s), dW_dcL * inv_vol[s]);
+      jac.add(i_c_s(q, s), i_c_s(q, s + 1), dW_dcR * inv_vol[s]);
+      jac.add(i_c_s(q, s + 1), i_c_s(q, s), -dW_dcL * inv_vol[s + 1]);
+      jac.add(i_c_s(q, s + 1), i_c_s(q, s + 1), -dW_dcR * inv_vol[s + 1]);
     }
-    jac.add(i_c_s(q, nr_ - 1), rn, area[nr_] / (faraday * vol[nr_ - 1]));
+    jac.add(i_c_s(q, nr_ - 1), rn, shell_area_[c][nr_] / faraday * inv_vol[nr_ - 1]);
   }
 }
 

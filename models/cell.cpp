@@ -59,6 +59,11 @@ Cell::Cell(CellParams p) : p_(std::move(p)) {
       volume[i] = (r1 * r1 * r1 - r0 * r0 * r0) / 3.0;
     }
     for (int i = 1; i < nr_; ++i) dist[i] = dr;
+    std::vector<double> inv_volume(nr_), area_per_dist(nr_ + 1, 0.0);
+    for (int i = 0; i < nr_; ++i) inv_volume[i] = 1.0 / volume[i];
+    for (int i = 1; i < nr_; ++i) area_per_dist[i] = area[i] / dist[i];
+    shell_inv_volume_.push_back(std::move(inv_volume));
+    shell_area_per_dist_.push_back(std::move(area_per_dist));
     shell_area_.push_back(std::move(area));
     shell_volume_.push_back(std::move(volume));
     shell_dist_.push_back(std::move(dist));
@@ -192,6 +197,10 @@ void Cell::set_temperature(double T) {
     ds_ = k.diffusivity.bind(T);
     ds_constant_ = !k.diffusivity.depends_on_x();
     if (ds_constant_) ds_value_ = ds_->eval(0.0);
+    shell_conductance_ = shell_area_per_dist_;
+    for (auto& g : shell_conductance_) {
+      for (double& v : g) v *= ds_constant_ ? ds_value_.v : 0.0;
+    }
     dudt_constant_ = dudt_->is_constant();
     if (dudt_constant_) dudt_value_ = dudt_->eval(0.0);
     if (k.has_exchange_current) i0_fn_ = k.exchange_current.bind(T);

@@ -311,6 +311,11 @@ class Cell : public solver::DaeSystem {
   std::vector<double> ap_;
   std::vector<std::vector<double>> shell_area_, shell_volume_, shell_dist_;
   std::vector<double> shell_half_outer_, particle_volume_, class_fraction_;
+  // The same shells as residuals use them, so that they multiply instead of dividing (two
+  // divisions a shell were a tenth of a residual): each shell's 1/volume, each interior face's
+  // area/spacing and, when D_s is constant, its conductance D_s area/spacing (set with the
+  // temperature).
+  std::vector<std::vector<double>> shell_inv_volume_, shell_area_per_dist_, shell_conductance_;
 
   // Bound at the temperature
   Fn1DPtr kappa_, diff_, tplus_, tfac_, ocp_, dudt_, ds_, i0_fn_;

@@ -76,33 +76,41 @@ void check_jacobian(Cell& cell, const Snapshot& s, double cj) {
 }  // namespace
 
 TEST_CASE("analytic Jacobian matches finite differences in every control mode") {
-  const char* file = "tests/data/models/rich_cell.yaml";
-  SUBCASE("Newman exchange current") { file = "tests/data/models/rich_cell.yaml"; }
-  SUBCASE("exchange current as a function of stoichiometry") { file = "tests/data/models/rich_cell_i0.yaml"; }
-  SUBCASE("three particle sizes") { file = "tests/data/models/rich_cell_psd.yaml"; }
-  CAPTURE(file);
-  auto c = load_case(file);
-  Simulation sim(c.cell, c.settings);
-  const Snapshot s = mid_discharge(sim, c.steps);
-  Cell& cell = sim.cell();
-  const double V = s.y[cell.i_voltage()], I = s.y[cell.i_current()];
-  REQUIRE(I == doctest::Approx(20.0).scale(0));
-  SUBCASE("constant current") {
-    cell.set_control({Control::Mode::current, 20.0});
-    check_jacobian(cell, s, 0.0);
-    check_jacobian(cell, s, 37.5);
-  }
-  SUBCASE("constant voltage") {
-    cell.set_control({Control::Mode::voltage, V});
-    check_jacobian(cell, s, 12.0);
-  }
-  SUBCASE("constant power") {
-    cell.set_control({Control::Mode::power, I * V});
-    check_jacobian(cell, s, 12.0);
-  }
-  SUBCASE("rest") {
-    cell.set_control({Control::Mode::rest, 0.0});
-    check_jacobian(cell, s, 3.0);
+  // Every cell in every mode, by loops: sibling SUBCASEs at two levels would be paired by
+  // doctest (one mode per cell), not crossed.
+  for (const char* file : {"tests/data/models/rich_cell.yaml",         // Newman exchange current
+                           "tests/data/models/rich_cell_i0.yaml",      // i0 as a function of sto
+                           "tests/data/models/rich_cell_psd.yaml",     // three particle sizes
+                           "tests/data/models/rich_cell_constant_ds.yaml"}) {  // constant D_s
+    const std::string name = file;
+    CAPTURE(name);
+    auto c = load_case(file);
+    Simulation sim(c.cell, c.settings);
+    const Snapshot s = mid_discharge(sim, c.steps);
+    Cell& cell = sim.cell();
+    const double V = s.y[cell.i_voltage()], I = s.y[cell.i_current()];
+    REQUIRE(I == doctest::Approx(20.0).scale(0));
+    {
+      INFO("constant current");
+      cell.set_control({Control::Mode::current, 20.0});
+      check_jacobian(cell, s, 0.0);
+      check_jacobian(cell, s, 37.5);
+    }
+    {
+      INFO("constant voltage");
+      cell.set_control({Control::Mode::voltage, V});
+      check_jacobian(cell, s, 12.0);
+    }
+    {
+      INFO("constant power");
+      cell.set_control({Control::Mode::power, I * V});
+      check_jacobian(cell, s, 12.0);
+    }
+    {
+      INFO("rest");
+      cell.set_control({Control::Mode::rest, 0.0});
+      check_jacobian(cell, s, 3.0);
+    }
   }
 }
 
