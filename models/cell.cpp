@@ -126,20 +126,22 @@ void Cell::bind_constant_transport() {
   const double x = p_.electrolyte.c0;  // any concentration: the functions are constant
   const auto kv = kappa_->eval(x), dv = diff_->eval(x), tv = tplus_->eval(x), fv = tfac_->eval(x);
   for (int e = 0; e < ne; ++e) ec_[e].set(eff_[e], kv, dv, tv, fv);
-  // as face() computes them
   face_constants_.assign(ne, FaceConstants{0, 0, 0, 0});
-  for (int e = 1; e < ne; ++e) {
-    const auto& L = ec_[e - 1];
-    const auto& R = ec_[e];
-    const double hL = dx_[e - 1] / 2.0, hR = dx_[e] / 2.0;
-    auto& c = face_constants_[e];
-    c.G = 1.0 / (hL / L.k + hR / R.k);
-    c.Dg = 1.0 / (hL / L.D + hR / R.D);
-    c.tp = 0.5 * (L.tp + R.tp);
-    const double tf = 0.5 * (L.tf + R.tf);
-    const double two_over_f = 2.0 / f_;
-    c.beta = two_over_f * (1.0 - c.tp) * tf;
-  }
+  for (int e = 1; e < ne; ++e) face_constants_[e] = face_coefficients(e);
+}
+
+Cell::FaceConstants Cell::face_coefficients(int e) const {
+  // Between electrolyte cells L = e-1 and R = e (eq. E3): conductances in series (harmonic, one
+  // division each), transference number and thermodynamic factor averaged.
+  const auto& L = ec_[e - 1];
+  const auto& R = ec_[e];
+  const double hL = 0.5 * dx_[e - 1], hR = 0.5 * dx_[e];
+  FaceConstants c;
+  c.G = L.k * R.k / (hL * R.k + hR * L.k);
+  c.Dg = L.D * R.D / (hL * R.D + hR * L.D);
+  c.tp = 0.5 * (L.tp + R.tp);
+  c.beta = two_over_f_ * (1.0 - c.tp) * (0.5 * (L.tf + R.tf));
+  return c;
 }
 
 void Cell::set_transport_factor(double factor) {
@@ -186,6 +188,7 @@ void Cell::set_temperature(double T) {
   if (kappa_ && T == T_) return;
   T_ = T;
   f_ = faraday / (R * T);
+  two_over_f_ = 2.0 / f_;
   const auto& e = p_.electrolyte;
   tplus_ = e.transference_number.bind(T);
   tfac_ = e.thermodynamic_factor.bind(T);
@@ -243,7 +246,6 @@ void Cell::initial_state(std::vector<double>& y, std::vector<double>& yp) const 
 void Cell::guess_algebraic(std::vector<double>& y, double I) const {
   electrolyte_properties(y.data());
   const auto& k = p_.cathode;
-  const double two_over_f = 2.0 / f_;
   // Planar electrodes: symmetric Butler-Volmer inverted at the present salt concentration; returns
   // eta and sets the electrode's current i (stripping > 0).
   const auto foil_guess = [&](const Foil& f, double i, double& R) {
@@ -251,7 +253,7 @@ void Cell::guess_algebraic(std::vector<double>& y, double I) const {
     R = (f.film ? y[f.base + 3] / p_.sei.conductivity : 0.0) + dead_r_ * y[f.base + 4];
     if (f.kind == Electrode::blocking) return 0.0;
     const double i0 = i0_li_ * std::pow(ec_[f.node].c / p_.anode.c_ref, p_.anode.c_exponent);
-    return two_over_f * std::asinh(i / (2.0 * i0));
+    return two_over_f_ * std::asinh(i / (2.0 * i0));
   };
   double R_left = 0;
   const double eta_left = foil_guess(foils_[0], I, R_left);
@@ -302,7 +304,7 @@ void Cell::guess_algebraic(std::vector<double>& y, double I) const {
     const double i0 = k.has_exchange_current
                           ? i0_fn_->eval(sto).v * std::pow(y[i_c_e(nm_ + j)] / k.i0_c_ref, k.i0_c_exponent)
                           : k_c_ * std::sqrt(y[i_c_e(nm_ + j)] * cs * (k.c_max - cs));
-    const double eta = two_over_f * std::asinh(i_n / (2.0 * i0));
+    const double eta = two_over_f_ * std::asinh(i_n / (2.0 * i0));
     y[i_phi_s(j)] = y[i_phi_e(nm_ + j)] + U + eta + i_n * y[i_cei(q)] / p_.cei.conductivity;
     V = y[i_phi_s(j)];
   }
@@ -490,24 +492,19 @@ void Cell::electrolyte_properties(const double* y) const {
 }
 
 Cell::Face Cell::face(int e, const double* y) const {
-  // Between electrolyte cells L = e-1 and R = e (eq. E3): conductances in series (harmonic),
-  // transference number and thermodynamic factor averaged.
+  // face_coefficients() and their partials
   const auto& L = ec_[e - 1];
   const auto& R = ec_[e];
-  const double hL = dx_[e - 1] / 2.0, hR = dx_[e] / 2.0;
+  const double hL = 0.5 * dx_[e - 1], hR = 0.5 * dx_[e];
   Face f{};
-  const double G = 1.0 / (hL / L.k + hR / R.k);
+  const auto [G, Dg, tp, beta] = face_coefficients(e);
   const double dG_L = G * G * hL * L.dk / (L.k * L.k);
   const double dG_R = G * G * hR * R.dk / (R.k * R.k);
-  const double Dg = 1.0 / (hL / L.D + hR / R.D);
   const double dDg_L = Dg * Dg * hL * L.dD / (L.D * L.D);
   const double dDg_R = Dg * Dg * hR * R.dD / (R.D * R.D);
-  const double tp = 0.5 * (L.tp + R.tp);
   const double tf = 0.5 * (L.tf + R.tf);
-  const double two_over_f = 2.0 / f_;
-  const double beta = two_over_f * (1.0 - tp) * tf;
-  const double dbeta_L = two_over_f * 0.5 * (-L.dtp * tf + (1.0 - tp) * L.dtf);
-  const double dbeta_R = two_over_f * 0.5 * (-R.dtp * tf + (1.0 - tp) * R.dtf);
+  const double dbeta_L = two_over_f_ * 0.5 * (-L.dtp * tf + (1.0 - tp) * L.dtf);
+  const double dbeta_R = two_over_f_ * 0.5 * (-R.dtp * tf + (1.0 - tp) * R.dtf);
   const double dln = R.lnc - L.lnc;
   const double dphi = y[i_phi_e(e)] - y[i_phi_e(e - 1)];
   const double X = dphi - beta * dln;
@@ -517,7 +514,7 @@ Cell::Face Cell::face(int e, const double* y) const {
   f.di_cL = -dG_L * X - G * (-dbeta_L * dln + beta / L.c);
   f.di_cR = -dG_R * X - G * (-dbeta_R * dln - beta / R.c);
   const double dc = R.c - L.c;
-  f.N = -Dg * dc + tp * f.i / faraday;
+  f.N = -Dg * dc + tp * f.i * inv_faraday;
   f.dN_cL = -dDg_L * dc + Dg + 0.5 * L.dtp * f.i / faraday + tp * f.di_cL / faraday;
   f.dN_cR = -dDg_R * dc - Dg + 0.5 * R.dtp * f.i / faraday + tp * f.di_cR / faraday;
   f.dN_pL = tp * f.di_pL / faraday;
@@ -531,27 +528,12 @@ Cell::FaceFlux Cell::face_flux(int e, const double* y) const {
   // face() without its partials, each value rounded as there
   const auto& L = ec_[e - 1];
   const auto& R = ec_[e];
-  double G, Dg, tp, beta;
-  if (transport_constant_) {
-    const FaceConstants& c = face_constants_[e];
-    G = c.G;
-    Dg = c.Dg;
-    tp = c.tp;
-    beta = c.beta;
-  } else {
-    const double hL = dx_[e - 1] / 2.0, hR = dx_[e] / 2.0;
-    G = 1.0 / (hL / L.k + hR / R.k);
-    Dg = 1.0 / (hL / L.D + hR / R.D);
-    tp = 0.5 * (L.tp + R.tp);
-    const double tf = 0.5 * (L.tf + R.tf);
-    const double two_over_f = 2.0 / f_;
-    beta = two_over_f * (1.0 - tp) * tf;
-  }
+  const auto [G, Dg, tp, beta] = transport_constant_ ? face_constants_[e] : face_coefficients(e);
   const double dln = R.lnc - L.lnc;
   const double dphi = y[i_phi_e(e)] - y[i_phi_e(e - 1)];
   const double X = dphi - beta * dln;
   const double i = -G * X;
-  return {i, -Dg * (R.c - L.c) + tp * i / faraday};
+  return {i, -Dg * (R.c - L.c) + tp * i * inv_faraday};
 }
 
 Cell::FoilSurface Cell::foil_surface(const Foil& f, const double* y, double i) const {
@@ -572,8 +554,8 @@ Cell::FoilSurface Cell::foil_surface(const Foil& f, const double* y, double i) c
         "salt depleted at the {} surface (c_e = {:.4g} mol/m3 at i = {:.4g} A/m2)",
         f.side == 0 ? "Li foil" : "x = L electrode", s.c0, i));
   }
-  const double beta = 2.0 / f_ * (1.0 - C.tp) * C.tf;
-  const double dbeta = 2.0 / f_ * (-C.dtp * C.tf + (1.0 - C.tp) * C.dtf);
+  const double beta = two_over_f_ * (1.0 - C.tp) * C.tf;
+  const double dbeta = two_over_f_ * (-C.dtp * C.tf + (1.0 - C.tp) * C.dtf);
   const double dln = C.lnc - std::log(s.c0);
   const double dphi = y[i_phi_e(f.node)] - y[f.base];
   const double Y = dphi - beta * dln;

@@ -22,6 +22,7 @@
 namespace cascade {
 
 constexpr double faraday = 96485.33212;  // C/mol
+constexpr double inv_faraday = 1.0 / faraday;  // residuals multiply by it rather than divide
 
 struct Control {
   enum class Mode { current, voltage, power, rest } mode = Mode::rest;
@@ -296,7 +297,8 @@ class Cell : public solver::DaeSystem {
 
   CellParams p_;
   double T_ = 298.15;
-  double f_ = 0;  // F/(R T)
+  double f_ = 0;           // F/(R T)
+  double two_over_f_ = 0;  // 2/f_, the diffusion potential's factor
   Control control_;
   std::vector<Event> events_;
 
@@ -332,6 +334,7 @@ class Cell : public solver::DaeSystem {
     double G, Dg, tp, beta;
   };
   std::vector<FaceConstants> face_constants_;
+  FaceConstants face_coefficients(int e) const;
   void bind_constant_transport();
   double i0_li_ = 0, k_c_ = 0;  // A/m2, and F k at T
   double sei_k_ = 1;            // Arrhenius factor of SEI growth at T

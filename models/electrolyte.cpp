@@ -34,7 +34,7 @@ void Cell::electrolyte_residual(const double* y, const double* yp, double* r) co
     if (e >= nm_) {
       for (int c = 0; c < nk_; ++c) src += ap_[c] * dx_[e] * y[i_i_n((e - nm_) * nk_ + c)];
     }
-    r[i_c_e(e)] = eps_[e] * dx_[e] * yp[i_c_e(e)] + N_right - N_left - src / faraday;
+    r[i_c_e(e)] = eps_[e] * dx_[e] * yp[i_c_e(e)] + N_right - N_left - src * inv_faraday;
     r[i_phi_e(e)] = i_right - i_left - src;
     i_left = i_right;
     N_left = N_right;
