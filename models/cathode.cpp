@@ -93,7 +93,7 @@ Cell::Kinetics Cell::kinetics(int q, const double* y) const {
   if (k.has_exchange_current) {
     // i0 = i0(sto) (c_e/c_ref)^g
     const ValueSlope f = at(*i0_fn_, K.sto_surf);
-    const double cf = std::pow(ce / k.i0_c_ref, k.i0_c_exponent);
+    const double cf = concentration_power(ce / k.i0_c_ref, k.i0_c_exponent);
     K.i0 = f.v * cf;
     if constexpr (slopes) {
       K.di0_dcs = f.dv * cf / k.c_max;

@@ -252,7 +252,7 @@ void Cell::guess_algebraic(std::vector<double>& y, double I) const {
     y[f.base + 1] = i;
     R = (f.film ? y[f.base + 3] / p_.sei.conductivity : 0.0) + dead_r_ * y[f.base + 4];
     if (f.kind == Electrode::blocking) return 0.0;
-    const double i0 = i0_li_ * std::pow(ec_[f.node].c / p_.anode.c_ref, p_.anode.c_exponent);
+    const double i0 = i0_li_ * concentration_power(ec_[f.node].c / p_.anode.c_ref, p_.anode.c_exponent);
     return two_over_f_ * std::asinh(i / (2.0 * i0));
   };
   double R_left = 0;
@@ -302,7 +302,7 @@ void Cell::guess_algebraic(std::vector<double>& y, double I) const {
     const double sto = cs / k.c_max;
     const double U = ocp_->eval(sto).v + (T_ - k.ocp_T_ref) * dudt_->eval(sto).v;
     const double i0 = k.has_exchange_current
-                          ? i0_fn_->eval(sto).v * std::pow(y[i_c_e(nm_ + j)] / k.i0_c_ref, k.i0_c_exponent)
+                          ? i0_fn_->eval(sto).v * concentration_power(y[i_c_e(nm_ + j)] / k.i0_c_ref, k.i0_c_exponent)
                           : k_c_ * std::sqrt(y[i_c_e(nm_ + j)] * cs * (k.c_max - cs));
     const double eta = two_over_f_ * std::asinh(i_n / (2.0 * i0));
     y[i_phi_s(j)] = y[i_phi_e(nm_ + j)] + U + eta + i_n * y[i_cei(q)] / p_.cei.conductivity;
@@ -332,7 +332,7 @@ double Cell::class_reaction(const std::vector<double>& y, int q, double delta, d
     double i0, di0_dsto;
     if (k.has_exchange_current) {
       const ValueSlope f = i0_fn_->eval(sto);
-      const double cf = std::pow(ce / k.i0_c_ref, k.i0_c_exponent);
+      const double cf = concentration_power(ce / k.i0_c_ref, k.i0_c_exponent);
       i0 = f.v * cf;
       di0_dsto = f.dv * cf;
     } else {

@@ -13,6 +13,7 @@
 // State layout, along x, each cathode node's particle shells beside it (banded Jacobian):
 //   [phi_e0, i_e0, L_Li, L_SEI, n_dead, phi_sei]  [c_e, phi_e] x membrane
 //   [c_e, phi_e, phi_s, i_n, L_CEI, c_s...] x cathode  (or a second electrode block)  [I, V, Q, E]
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,12 @@ namespace cascade {
 
 constexpr double faraday = 96485.33212;  // C/mol
 constexpr double inv_faraday = 1.0 / faraday;  // residuals multiply by it rather than divide
+
+// An exchange current's concentration factor x^a: the common a = 1/2 as a square root (a
+// fraction of pow's cost).
+inline double concentration_power(double x, double a) {
+  return a == 0.5 ? std::sqrt(x) : std::pow(x, a);
+}
 
 struct Control {
   enum class Mode { current, voltage, power, rest } mode = Mode::rest;

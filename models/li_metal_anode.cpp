@@ -63,8 +63,9 @@ void Cell::foil_residual(const Foil& f, const double* y, const double* yp, doubl
   r[b] = st.i - s.H;
   double bv = 0;
   if (f.kind != Electrode::blocking) {
-    const double i0 = st.i0 * std::pow(s.c0 / a.c_ref, a.c_exponent);
-    bv = i0 * (std::exp(a.alpha_a * f_ * st.eta) - std::exp(-a.alpha_c * f_ * st.eta));
+    const double i0 = st.i0 * concentration_power(s.c0 / a.c_ref, a.c_exponent);
+    const double ea = std::exp(a.alpha_a * f_ * st.eta);
+    bv = i0 * (ea - (a.alpha_a == a.alpha_c ? 1.0 / ea : std::exp(-a.alpha_c * f_ * st.eta)));
   }
   r[b + 1] = st.i - st.i_C - bv;
   const double dq = capacitive_ ? yp[b + 5] - yp[b] : 0.0;
@@ -129,8 +130,9 @@ void Cell::foil_jacobian(const Foil& f, double cj, const double* y, const double
   // A2: i - C_dl deta - BV(eta, c0(c_e, i_F))
   double dBV_deta = 0, dBV_dc0 = 0;
   if (f.kind != Electrode::blocking) {
-    const double i0 = st.i0 * std::pow(s.c0 / a.c_ref, a.c_exponent);
-    const double ea = std::exp(a.alpha_a * f_ * st.eta), ec = std::exp(-a.alpha_c * f_ * st.eta);
+    const double i0 = st.i0 * concentration_power(s.c0 / a.c_ref, a.c_exponent);
+    const double ea = std::exp(a.alpha_a * f_ * st.eta);
+    const double ec = a.alpha_a == a.alpha_c ? 1.0 / ea : std::exp(-a.alpha_c * f_ * st.eta);
     dBV_deta = i0 * f_ * (a.alpha_a * ea + a.alpha_c * ec);
     dBV_dc0 = a.c_exponent * i0 * (ea - ec) / s.c0;
   }
