@@ -284,6 +284,11 @@ TEST_CASE("cascade bench prints median lines, with the 1C discharges of the refe
     CHECK(has(name + " residual evaluations: ", ""));
     CHECK(has(name + " jacobian evaluations: ", ""));
   }
+  // the rate-capability sweep (30 points at -n 3), with the machine's own speed on its threads
+  CHECK(has("rate-capability sweep, 30 points x 7 rates on ", " points/s"));
+  CHECK(has("rate-capability sweep, 30 points x 7 rates, parallel efficiency on ", " %"));
+  CHECK(has("machine check: ", " % of one thread's speed alone"));
+  CHECK(has("rate-capability sweep goal ", "s for 1000 points"));
 }
 
 TEST_CASE("output thinning keeps every step's first and last rows, and the breakdown adds up in the CSV") {

@@ -88,6 +88,37 @@ void bench_sweep_overhead(const std::string& root, int side, const Scratch& tmp)
                            "{:.2f} ms a point\n", median(reread) * 1e3);
 }
 
+// What the machine gives several threads at once: each of `threads` threads runs the same fixed
+// floating-point loop while the others run theirs, against one thread running it alone. On a
+// virtual machine whose cores share hardware on the host, a core can run at a fraction of its
+// speed while the other is busy, with no steal time reported; the sweep's efficiency cannot beat
+// that. Returns the threads' mean speed and the slowest one's as fractions of the speed alone
+// (each the mean of 3 rounds).
+std::pair<double, double> machine_parallel_speed(int threads) {
+  const auto loop_seconds = [] {
+    const auto t0 = std::chrono::steady_clock::now();
+    double x = 1.0;
+    for (int i = 0; i < 20'000'000; ++i) x = x * 0.999999 + 1e-7;  // a dependent chain: latency-bound
+    volatile double sink = x;
+    (void)sink;
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  };
+  constexpr int rounds = 3;
+  double mean = 0, slowest = 0;
+  for (int round = 0; round < rounds; ++round) {
+    const double alone = loop_seconds();
+    std::vector<double> t(static_cast<std::size_t>(threads));
+    std::vector<std::thread> pool;
+    for (int k = 0; k < threads; ++k) pool.emplace_back([&t, &loop_seconds, k] { t[std::size_t(k)] = loop_seconds(); });
+    for (auto& th : pool) th.join();
+    double speed = 0;
+    for (const double v : t) speed += alone / v;
+    mean += speed / threads / rounds;
+    slowest += alone / *std::max_element(t.begin(), t.end()) / rounds;
+  }
+  return {mean, slowest};
+}
+
 // The figure: a rate-capability sweep (seven rates, one cycle each, on the reference
 // cell's default mesh) on all cores, and a tenth of it (every tenth point) on one core.
 void bench_rate_sweep(const std::string& root, int points, const Scratch& tmp) {
@@ -100,7 +131,9 @@ void bench_rate_sweep(const std::string& root, int points, const Scratch& tmp) {
       (fs::path(root) / "cases/sweeps/lmo_rate_capability_base.yaml").string(), points);
   const int cores = int(std::max(1u, std::thread::hardware_concurrency()));
   double used_all = 0, used_one = 0;
+  const auto machine_before = machine_parallel_speed(cores);
   const SweepSummary all = run_sweep(file, cores, tmp.path / "rate_all", "", true, &used_all);
+  const auto machine_after = machine_parallel_speed(cores);
   const SweepSummary one = run_sweep(file, 1, tmp.path / "rate_one", "1/10", true, &used_one);
   const double rate_all = double(all.run_now) / all.wall_seconds;
   const double rate_one = double(one.run_now) / one.wall_seconds;
@@ -119,6 +152,14 @@ void bench_rate_sweep(const std::string& root, int points, const Scratch& tmp) {
                            100 * (rate_all / used_all) / (rate_one / used_one),
                            used_all < 0.9 * double(all.workers) || used_one < 0.9
                                ? " (the machine was busy with other work: the efficiency above is not the program's)"
+                               : "");
+  std::cout << fmt::format("machine check: {} threads busy at once each ran a fixed loop at {:.0f} % of one thread's "
+                           "speed alone (the slowest at {:.0f} %) before the sweep on {} threads, {:.0f} % ({:.0f} %) "
+                           "after it{}\n",
+                           cores, machine_before.first * 100, machine_before.second * 100, all.workers,
+                           machine_after.first * 100, machine_after.second * 100,
+                           std::min(machine_before.first, machine_after.first) < 0.9
+                               ? ": the cores were slower together, and the sweep's efficiency with them"
                                : "");
   const double t1000 = 1000.0 / rate_all;
   std::cout << fmt::format("rate-capability sweep goal (1000 points in under 10 s on 2 cores, efficiency above "
