@@ -180,9 +180,13 @@ void Cell::cathode_jacobian(double cj, const double* y, solver::JacobianSink& ja
     }
     for (int c = 0; c < nk_; ++c) jac.add(rs, i_i_n(j * nk_ + c), ap_[c] * dx_c_);
   }
+  const int nr = nr_;
   for (int q = 0; q < n_particles(); ++q) {
     const int j = node_of(q), c = class_of(q), e = nm_ + j;
-    const int rn = i_i_n(q);
+    // Indices in locals: each add() may call out (a sink's slow path), after which members would
+    // be read again, and i_c_s() divides by the number of size classes.
+    const int rn = i_i_n(q), rl = i_cei(q), s0 = i_c_s(q, 0), sN = s0 + nr - 1;
+    const int ps = i_phi_s(j), pe = i_phi_e(e), ce = i_c_e(e);
 
     // C2
     const Kinetics K = cathode_kinetics(q, y);
@@ -190,34 +194,31 @@ void Cell::cathode_jacobian(double cj, const double* y, solver::JacobianSink& ja
     const double sto = K.sto_surf;
     const double dU = ocp_->eval(sto).dv + (T_ - k.ocp_T_ref) * dudt_->eval(sto).dv;
     const double deta_dcs = -dU / cmax;
-    const double R_cei = y[i_cei(q)] / p_.cei.conductivity;
+    const double R_cei = y[rl] / p_.cei.conductivity;
     const double dBV_dcs = K.di0_dcs * K.S + K.i0 * K.dS * deta_dcs;
     const double g = K.i0 * K.dS;  // dBV/deta
     jac.add(rn, rn, 1.0 + g * R_cei - dBV_dcs * K.dcs_din);
-    jac.add(rn, i_phi_s(j), -g);
-    jac.add(rn, i_phi_e(e), g);
-    jac.add(rn, i_c_e(e), -K.di0_dce * K.S);
-    jac.add(rn, i_cei(q), g * i_n / p_.cei.conductivity);
-    jac.add(rn, i_c_s(q, nr_ - 1), -dBV_dcs * K.dcs_dcN);
+    jac.add(rn, ps, -g);
+    jac.add(rn, pe, g);
+    jac.add(rn, ce, -K.di0_dce * K.S);
+    jac.add(rn, rl, g * i_n / p_.cei.conductivity);
+    jac.add(rn, sN, -dBV_dcs * K.dcs_dcN);
 
     // C3
     {
-      const CeiRate g = cei_rate(y[i_phi_s(j)] - y[i_phi_e(e)], y[i_cei(q)]);
+      const CeiRate g = cei_rate(y[ps] - y[pe], y[rl]);
       const double v = p_.cei_growth.molar_volume;
-      jac.add(i_cei(q), i_cei(q), cj - v * g.dj_dL);
-      jac.add(i_cei(q), i_phi_s(j), -v * g.dj_dE);
-      jac.add(i_cei(q), i_phi_e(e), v * g.dj_dE);
+      jac.add(rl, rl, cj - v * g.dj_dL);
+      jac.add(rl, ps, -v * g.dj_dE);
+      jac.add(rl, pe, v * g.dj_dE);
     }
 
     // C4
     const double* inv_vol = shell_inv_volume_[c].data();
     const double* g_const = shell_conductance_[c].data();
     const double* area_per_dist = shell_area_per_dist_[c].data();
-    for (int s = 0; s < nr_; ++s) {
-      const int row = i_c_s(q, s);
-      jac.add(row, row, cj);
-    }
-    for (int s = 0; s + 1 < nr_; ++s) {
+    for (int s = 0; s < nr; ++s) jac.add(s0 + s, s0 + s, cj);
+    for (int s = 0; s + 1 < nr; ++s) {
       // interior face between shells s and s+1: shell s loses W = -g (cR - cL) through it and
       // shell s+1 gains it, g = D area/spacing with D the mean of the shells' values
       double dW_dcL, dW_dcR;
@@ -225,18 +226,19 @@ void Cell::cathode_jacobian(double cj, const double* y, solver::JacobianSink& ja
         dW_dcL = g_const[s + 1];
         dW_dcR = -dW_dcL;
       } else {
-        const double cL = y[i_c_s(q, s)], cR = y[i_c_s(q, s + 1)];
+        const double cL = y[s0 + s], cR = y[s0 + s + 1];
         const auto DL = ds_->eval(cL / cmax), DR = ds_->eval(cR / cmax);
         const double D = 0.5 * (DL.v + DR.v);
         dW_dcL = area_per_dist[s + 1] * (D - 0.5 * DL.dv / cmax * (cR - cL));
         dW_dcR = area_per_dist[s + 1] * (-D - 0.5 * DR.dv / cmax * (cR - cL));
       }
-      jac.add(i_c_s(q, s), i_c_s(q, s), dW_dcL * inv_vol[s]);
-      jac.add(i_c_s(q, s), i_c_s(q, s + 1), dW_dcR * inv_vol[s]);
-      jac.add(i_c_s(q, s + 1), i_c_s(q, s), -dW_dcL * inv_vol[s + 1]);
-      jac.add(i_c_s(q, s + 1), i_c_s(q, s + 1), -dW_dcR * inv_vol[s + 1]);
+      const int L = s0 + s, R = L + 1;
+      jac.add(L, L, dW_dcL * inv_vol[s]);
+      jac.add(L, R, dW_dcR * inv_vol[s]);
+      jac.add(R, L, -dW_dcL * inv_vol[s + 1]);
+      jac.add(R, R, -dW_dcR * inv_vol[s + 1]);
     }
-    jac.add(i_c_s(q, nr_ - 1), rn, shell_area_[c][nr_] / faraday * inv_vol[nr_ - 1]);
+    jac.add(sN, rn, shell_area_[c][nr] / faraday * inv_vol[nr - 1]);
   }
 }
 
