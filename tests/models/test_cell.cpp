@@ -89,7 +89,8 @@ TEST_CASE("analytic Jacobian matches finite differences in every control mode") 
     const Snapshot s = mid_discharge(sim, c.steps);
     Cell& cell = sim.cell();
     const double V = s.y[cell.i_voltage()], I = s.y[cell.i_current()];
-    REQUIRE(I == doctest::Approx(20.0).scale(0));
+    CHECK(I == doctest::Approx(20.0).scale(0));
+    if (I != doctest::Approx(20.0).scale(0)) continue;  // (the other cells are still checked)
     {
       INFO("constant current");
       cell.set_control({Control::Mode::current, 20.0});
@@ -151,6 +152,7 @@ TEST_CASE("analytic Jacobian with every degradation sub-model on") {
   SUBCASE("plating") {
     const Snapshot s = mid_discharge(sim, {testing::step("Discharge at 20 A/m2 for 20 minutes"),
                                            testing::step("Charge at 10 A/m2 for 10 minutes")});
+    REQUIRE(s.y[cell.i_i_e0()] < 0);  // the foil is plating
     cell.set_control({Control::Mode::power, s.y[cell.i_current()] * s.y[cell.i_voltage()]});
     check_jacobian(cell, s, 9.0);
   }

@@ -36,6 +36,7 @@ TEST_CASE("find, is_section, children") {
 }
 
 TEST_CASE("every key has a meaning, and choices and functions are complete") {
+  REQUIRE(Schema::cascade().keys().size() > 100);
   for (const auto& [path, spec] : Schema::cascade().keys()) {
     CAPTURE(path);
     CHECK(spec.path == path);
@@ -49,12 +50,15 @@ TEST_CASE("every key has a meaning, and choices and functions are complete") {
 
 TEST_CASE("every declared default passes its own key's checks") {
   // Defaults are filled after validation, so a bad default would only fail when used.
+  int defaults = 0;
   for (const auto& [path, spec] : Schema::cascade().keys()) {
     if (spec.default_value.empty()) continue;
     CAPTURE(path);
+    ++defaults;
     CHECK_NOTHROW(
         cascade::ParamSet::load_string("", "defaults", {path + "=" + spec.default_value}));
   }
+  CHECK(defaults > 50);
 }
 
 TEST_CASE("describe_range") {

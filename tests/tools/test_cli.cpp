@@ -458,8 +458,10 @@ TEST_CASE("progress is shown on a terminal and nowhere else") {
   const Result plain = cascade(run);
   REQUIRE(plain.status == 0);
   CHECK(plain.output.find("about") == std::string::npos);
-  // under a pseudo-terminal (util-linux `script`), the progress line appears
-  if (std::system("command -v script >/dev/null 2>&1") == 0) {
+  // under a pseudo-terminal (util-linux `script`, from Debian's essential bsdutils), the progress
+  // line appears
+  REQUIRE(std::system("command -v script >/dev/null 2>&1") == 0);
+  {
     const TempDir tmp;
     const std::string cmd = "script -qec \"'" + exe + "' " + run + "\" /dev/null > " + quoted(tmp.path / "tty.txt") + " 2>&1";
     REQUIRE(std::system(cmd.c_str()) == 0);

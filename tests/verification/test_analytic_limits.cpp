@@ -16,12 +16,14 @@ TEST_CASE("at rest the terminal voltage equals the OCP at the particle surface")
   const double T = c.cell.temperature;
   const double U = cat.ocp.bind(cat.ocp_T_ref)->eval(cat.sto0).v +
                    (T - cat.ocp_T_ref) * cat.entropic.bind(T)->eval(cat.sto0).v;
+  REQUIRE(tr.rows.size() > 2);
   for (const auto& r : tr.rows) {
     CHECK(std::abs(r.out.voltage - U) < 1e-9);
     CHECK(std::abs(r.out.breakdown.ocv - U) < 1e-9);
   }
   // and after a discharge, once relaxed, it sits on the OCP of the (now uniform) surface
   auto tr2 = run_case(c, {step("Discharge at 20 A/m2 for 20 minutes"), step("Rest for 30 hours")});
+  REQUIRE(!tr2.rows.empty());
   const auto& last = tr2.rows.back().out;
   CHECK(std::abs(last.current) < 1e-12);
   CHECK(std::abs(last.voltage - last.breakdown.ocv) < 1e-6);
@@ -63,7 +65,7 @@ TEST_CASE("slow limit: at C/100 the capacity is the stoichiometry window times c
   }
 }
 
-TEST_CASE("a particle size spread: the big particles fall behind at high rate, the capacity falls more gently") {
+TEST_CASE("a particle size spread: the big particles fall behind, and further at high rate") {
   const auto capacity = [](double spread, double rate_A_m2) {
     std::vector<std::string> o{"mesh.cathode=10", "mesh.membrane=5"};
     if (spread > 0) o.insert(o.end(), {"cathode.particle_classes=5", fmt::format("cathode.particle_radius_spread={}", spread)});
@@ -79,6 +81,10 @@ TEST_CASE("a particle size spread: the big particles fall behind at high rate, t
                  << wide5 / 36000);
   CHECK(wide1 < narrow1);  // large particles cannot keep up
   CHECK(wide1 > 0.9 * narrow1);
+  // their diffusion time grows as R^2, so the spread costs more at 5C (measured 2.7 % against
+  // 0.5 % at 1C)
+  CHECK(wide5 < narrow5);
+  CHECK(narrow5 - wide5 > 2 * (narrow1 - wide1));
 }
 
 TEST_CASE("constant voltage and constant power hold their setpoints") {

@@ -34,7 +34,8 @@ TEST_CASE("lithium and charge balances close over a full 1C discharge and a char
     CHECK(std::abs((particles + salt + foil) - total0) / total0 < 1e-12);
     // relative to what moved, not only to the (large) foil inventory
     const double moved = std::abs(particles - particles0);
-    REQUIRE(moved > 0.05);  // mol/m2: the discharge really happened
+    CHECK(moved > 0.05);  // mol/m2: the discharge really happened
+    if (!(moved > 0.05)) continue;  // (the other cells are still checked)
     CHECK(std::abs((particles + salt + foil) - total0) / moved < 1e-10);
     // charge: what entered the particles is what passed the external circuit
     const double Q = y[cell.i_charge()];
@@ -91,6 +92,7 @@ TEST_CASE("Li|Cu: what is plated onto copper strips back, and an emptied copper 
   CHECK(std::abs(res.steps[3].charge) == doctest::Approx(res.steps[2].charge).epsilon(1e-6));
   // stripping an empty copper electrode is skipped with its reason
   const auto again = sim.run({step("Charge at 5 A/m2 until 1 V")}, nullptr);
+  REQUIRE(again.steps.size() == 1);
   CHECK(again.steps[0].skipped);
   CHECK(again.steps[0].end_reason.find("no Li left on the copper electrode") != std::string::npos);
 }

@@ -137,7 +137,6 @@ TEST_CASE("dead lithium: a share of every stripped mole, none on plating, and it
   Cell& cell = sim.cell();
   sim.run({step("Discharge at 20 A/m2 for 1 minute")}, nullptr);
   const double n1 = sim.state()[cell.i_dead()];
-  const double v1 = sim.state()[cell.i_voltage()];
   CHECK(n1 == doctest::Approx(0.1 * 20.0 * 60.0 / faraday).epsilon(1e-6).scale(0));
   sim.run({step("Discharge at 20 A/m2 for 30 minutes")}, nullptr);
   const double n2 = sim.state()[cell.i_dead()];
@@ -151,7 +150,6 @@ TEST_CASE("dead lithium: a share of every stripped mole, none on plating, and it
   const auto b = cell.outputs(sim.state().data()).breakdown;
   const double i = sim.state()[cell.i_i_e0()];
   CHECK(b.sei_ohmic == doctest::Approx(-i * (c.cell.sei.thickness / c.cell.sei.conductivity + r * n2)).epsilon(1e-9).scale(0));
-  (void)v1;
 }
 
 TEST_CASE("a foil that runs out ends the experiment, as a real cell dies") {
@@ -279,5 +277,10 @@ TEST_CASE("fast-forward stops jumping at the end of a block and at stop_when") {
   stop.cycles = 50;
   Simulation sim(c.cell, c.settings);
   const auto res = sim.run(c.steps, nullptr, stop);
+  REQUIRE(!res.cycles.empty());
   CHECK(res.cycles.back().cycle == 50);  // the stop cycle is simulated, not jumped over
+  CHECK(res.cycles.size() < 50);         // and the cycles before it were jumped
+  int n = 0;
+  for (const auto& cy : res.cycles) n += 1 + cy.cycles_skipped_after;
+  CHECK(n == 50);  // never past the stop
 }
