@@ -31,7 +31,7 @@ TEST_CASE("C-rates: 1C, 0.5C, C/10") {
   CHECK(s.direction == +1);
   check_amount(s.amount, Amount::Kind::c_rate, 1.0);
   REQUIRE(s.until_voltage);
-  CHECK(*s.until_voltage == doctest::Approx(2.5).scale(0));
+  CHECK(s.until_voltage.value() == doctest::Approx(2.5).scale(0));
   CHECK_FALSE(s.duration);
   CHECK_FALSE(s.until_current);
   CHECK_FALSE(s.temperature);
@@ -44,7 +44,7 @@ TEST_CASE("C-rates: 1C, 0.5C, C/10") {
   CHECK(c.direction == -1);
   CHECK(c.mode == Step::Mode::current);
   check_amount(c.amount, Amount::Kind::c_rate, 0.1);
-  CHECK(*c.until_voltage == doctest::Approx(4.3).scale(0));
+  CHECK(c.until_voltage.value() == doctest::Approx(4.3).scale(0));
   check_amount(parse("Charge at 2 C until 4.3 V").amount, Amount::Kind::c_rate, 2.0);
 }
 
@@ -54,7 +54,7 @@ TEST_CASE("current densities and currents") {
   CHECK(s.direction == -1);
   check_amount(s.amount, Amount::Kind::density, 2.0);  // A/m2
   REQUIRE(s.duration);
-  CHECK(*s.duration == doctest::Approx(36000).scale(0));
+  CHECK(s.duration.value() == doctest::Approx(36000).scale(0));
   CHECK_FALSE(s.until_voltage);
 
   check_amount(parse("Discharge at 20.27 A/m2 until 3.5 V").amount, Amount::Kind::density, 20.27);
@@ -68,7 +68,7 @@ TEST_CASE("powers: per area and absolute") {
   CHECK(s.mode == Step::Mode::power);
   CHECK(s.direction == +1);
   check_amount(s.amount, Amount::Kind::density, 50.0);  // W/m2
-  CHECK(*s.until_voltage == doctest::Approx(3.0).scale(0));
+  CHECK(s.until_voltage.value() == doctest::Approx(3.0).scale(0));
   const Step w = parse("Charge at 2 W until 4.2 V");
   CHECK(w.mode == Step::Mode::power);
   CHECK(w.direction == -1);
@@ -82,13 +82,13 @@ TEST_CASE("voltage holds end at a current") {
   CHECK(s.direction == 0);
   CHECK(s.voltage == doctest::Approx(4.2).scale(0));
   REQUIRE(s.until_current);
-  check_amount(*s.until_current, Amount::Kind::c_rate, 0.05);
+  check_amount(s.until_current.value(), Amount::Kind::c_rate, 0.05);
   CHECK_FALSE(s.until_voltage);
   const Step d = parse("Hold at 4200 mV until 0.05 mA/cm2");
   CHECK(d.voltage == doctest::Approx(4.2).scale(0));
-  check_amount(*d.until_current, Amount::Kind::density, 0.5);
+  check_amount(d.until_current.value(), Amount::Kind::density, 0.5);
   const Step t = parse("Hold at 4.2 V for 2 hours");
-  CHECK(*t.duration == doctest::Approx(7200).scale(0));
+  CHECK(t.duration.value() == doctest::Approx(7200).scale(0));
   CHECK_FALSE(t.until_current);
 }
 
@@ -96,7 +96,7 @@ TEST_CASE("rests and durations in words") {
   const Step s = parse("Rest for 30 minutes");
   CHECK(s.mode == Step::Mode::rest);
   CHECK(s.direction == 0);
-  CHECK(*s.duration == doctest::Approx(1800).scale(0));
+  CHECK(s.duration.value() == doctest::Approx(1800).scale(0));
   CHECK(*parse("Rest for 90 seconds").duration == doctest::Approx(90).scale(0));
   CHECK(*parse("Rest for 1 hour").duration == doctest::Approx(3600).scale(0));
   CHECK(*parse("Rest for 2 days").duration == doctest::Approx(172800).scale(0));
@@ -109,27 +109,27 @@ TEST_CASE("'for ... or until ...' gives both limits") {
   const Step s = parse("Discharge at 1C for 10 hours or until 2.5 V");
   REQUIRE(s.duration);
   REQUIRE(s.until_voltage);
-  CHECK(*s.duration == doctest::Approx(36000).scale(0));
-  CHECK(*s.until_voltage == doctest::Approx(2.5).scale(0));
+  CHECK(s.duration.value() == doctest::Approx(36000).scale(0));
+  CHECK(s.until_voltage.value() == doctest::Approx(2.5).scale(0));
   const Step u = parse("Charge at C/2 until 4.2 V or for 3 hours");
-  CHECK(*u.duration == doctest::Approx(10800).scale(0));
-  CHECK(*u.until_voltage == doctest::Approx(4.2).scale(0));
+  CHECK(u.duration.value() == doctest::Approx(10800).scale(0));
+  CHECK(u.until_voltage.value() == doctest::Approx(4.2).scale(0));
   const Step h = parse("Hold at 4.2 V for 1 hour or until C/50");
-  CHECK(*h.duration == doctest::Approx(3600).scale(0));
-  check_amount(*h.until_current, Amount::Kind::c_rate, 0.02);
+  CHECK(h.duration.value() == doctest::Approx(3600).scale(0));
+  check_amount(h.until_current.value(), Amount::Kind::c_rate, 0.02);
 }
 
 TEST_CASE("temperature suffix") {
   const Step s = parse("Discharge at 1C until 2.5 V at -10 degC");
   REQUIRE(s.temperature);
-  CHECK(*s.temperature == doctest::Approx(263.15).scale(0));
-  CHECK(*s.until_voltage == doctest::Approx(2.5).scale(0));
+  CHECK(s.temperature.value() == doctest::Approx(263.15).scale(0));
+  CHECK(s.until_voltage.value() == doctest::Approx(2.5).scale(0));
   check_amount(s.amount, Amount::Kind::c_rate, 1.0);
   CHECK(*parse("Rest for 30 minutes at 45 degC").temperature == doctest::Approx(318.15).scale(0));
   CHECK(*parse("Hold at 4.2 V until C/20 at 300 K").temperature == doctest::Approx(300).scale(0));
   const Step b = parse("Discharge at 1C for 1 hour or until 3 V at 25 degC");
-  CHECK(*b.temperature == doctest::Approx(298.15).scale(0));
-  CHECK(*b.until_voltage == doctest::Approx(3.0).scale(0));
+  CHECK(b.temperature.value() == doctest::Approx(298.15).scale(0));
+  CHECK(b.until_voltage.value() == doctest::Approx(3.0).scale(0));
 }
 
 TEST_CASE("case and spaces are free") {
@@ -137,7 +137,7 @@ TEST_CASE("case and spaces are free") {
   CHECK(s.mode == Step::Mode::current);
   CHECK(s.direction == +1);
   check_amount(s.amount, Amount::Kind::c_rate, 1.0);
-  CHECK(*s.until_voltage == doctest::Approx(2.5).scale(0));
+  CHECK(s.until_voltage.value() == doctest::Approx(2.5).scale(0));
 }
 
 TEST_CASE("bad steps: the message quotes the step and lists the accepted forms") {
@@ -258,7 +258,7 @@ TEST_CASE("a current step may end at a capacity: areal, absolute or specific") {
   const auto g = cascade::parse_step("Discharge at 1C until 80 mAh/g or for 2 hours", cascade::Source{"case.yaml", 3, 5});
   CHECK(g.until_capacity->kind == Capacity::Kind::specific);
   CHECK(g.until_capacity->value == doctest::Approx(80 * 3600).scale(0));
-  CHECK(*g.duration == doctest::Approx(7200).scale(0));
+  CHECK(g.duration.value() == doctest::Approx(7200).scale(0));
   CHECK_THROWS_WITH_AS(cascade::parse_step("Discharge at 1C until 3 A", cascade::Source{"case.yaml", 3, 5}),
                        doctest::Contains("ends at a voltage"), cascade::InputError);
 }

@@ -105,6 +105,7 @@ TEST_CASE("constant voltage and constant power hold their setpoints") {
   CHECK(hold > 3);
   CHECK(power > 3);
   // the hold relaxes the current towards zero from the discharge side
+  REQUIRE(tr.result.steps.size() == 3);
   CHECK(tr.result.steps[1].charge > 0);
 }
 
@@ -175,6 +176,7 @@ TEST_CASE("a step's temperature reaches the transport laws: membrane ohmic drop 
     Simulation sim(c.cell, c.settings);
     std::vector<Row> rows;
     sim.run({step("Discharge at 20 A/m2 for 1 ms at " + temperature)}, [&](const Row& r) { rows.push_back(r); });
+    REQUIRE(!rows.empty());
     CHECK(rows.back().temperature == doctest::Approx(to_si(temperature, dim::temperature)).scale(0));
     const auto& y = sim.state();
     const Cell& cell = sim.cell();
@@ -195,6 +197,7 @@ TEST_CASE("a slow discharge delivers the cycling share of the capacity when part
                                          {std::string("cathode.inactive_fraction=") + f, "mesh.cathode=6",
                                           "mesh.particle=5", "mesh.membrane=4"});
     const auto tr = cascade::testing::run_case(c, {cascade::testing::step("Discharge at 0.5 A/m2 until 3.5 V")});
+    REQUIRE(tr.result.steps.size() == 1);
     return tr.result.steps[0].charge / c.cell.active_mass();
   };
   CHECK(capacity("0.2") == doctest::Approx(0.8 * capacity("0")).epsilon(2e-3).scale(0));
