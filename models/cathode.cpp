@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "models/cell.hpp"
+#include "models/vector_math.hpp"
 #include "solver/solver_error.hpp"
 
 namespace cascade {
@@ -107,12 +108,30 @@ Cell::Kinetics Cell::kinetics(int q, const double* y) const {
       K.di0_dce = K.i0 * 0.5 / ce;
     }
   }
-  const double ea = std::exp(k.alpha_a * f_ * K.eta);
-  // symmetric transfer coefficients (the common case) need one exponential, not two
-  const double ec = k.alpha_a == k.alpha_c ? 1.0 / ea : std::exp(-k.alpha_c * f_ * K.eta);
-  K.S = ea - ec;
-  if constexpr (slopes) K.dS = f_ * (k.alpha_a * ea + k.alpha_c * ec);
+  // (the residual takes the exponentials of all its particles at once: bv_sum)
+  if constexpr (slopes) {
+    const double ea = std::exp(k.alpha_a * f_ * K.eta);
+    const double ec = k.alpha_a == k.alpha_c ? 1.0 / ea : std::exp(-k.alpha_c * f_ * K.eta);
+    K.S = ea - ec;
+    K.dS = f_ * (k.alpha_a * ea + k.alpha_c * ec);
+  }
   return K;
+}
+
+void Cell::bv_sums(const double* eta, double* S, int n) const {
+  // S = exp(alpha_a f eta) - exp(-alpha_c f eta); symmetric transfer coefficients (the common
+  // case) need one exponential, not two
+  const auto& k = p_.cathode;
+  for (int q = 0; q < n; ++q) S[q] = k.alpha_a * f_ * eta[q];
+  exp_n(S, S, n);
+  if (k.alpha_a == k.alpha_c) {
+    for (int q = 0; q < n; ++q) S[q] -= 1.0 / S[q];
+    return;
+  }
+  std::vector<double>& ec = bv_scratch_;
+  for (int q = 0; q < n; ++q) ec[q] = -k.alpha_c * f_ * eta[q];
+  exp_n(ec.data(), ec.data(), n);
+  for (int q = 0; q < n; ++q) S[q] -= ec[q];
 }
 
 void Cell::cathode_residual(const double* y, const double* yp, double* r) const {
@@ -126,12 +145,18 @@ void Cell::cathode_residual(const double* y, const double* yp, double* r) const 
     for (int c = 0; c < nk_; ++c) reaction += ap_[c] * y[i_i_n(j * nk_ + c)];
     r[i_phi_s(j)] = is_right - is_left + dx_c_ * reaction;
   }
-  for (int q = 0; q < n_particles(); ++q) {
+  // C2, first the overpotential and exchange current of every particle, then their reactions
+  const int np = n_particles();
+  for (int q = 0; q < np; ++q) {
+    const Kinetics K = kinetics<false>(q, y);
+    kin_eta_[q] = K.eta;
+    kin_i0_[q] = K.i0;
+  }
+  bv_sums(kin_eta_.data(), kin_s_.data(), np);
+  for (int q = 0; q < np; ++q) {
     const int j = node_of(q), c = class_of(q), e = nm_ + j;
     const double i_n = y[i_i_n(q)];
-    // C2
-    const Kinetics K = kinetics<false>(q, y);
-    r[i_i_n(q)] = i_n - K.i0 * K.S;
+    r[i_i_n(q)] = i_n - kin_i0_[q] * kin_s_[q];
     // C3
     r[i_cei(q)] = yp[i_cei(q)] -
                   p_.cei_growth.molar_volume * cei_rate(y[i_phi_s(j)] - y[i_phi_e(e)], y[i_cei(q)]).j;

@@ -8,6 +8,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "models/vector_math.hpp"
 #include "solver/solver_error.hpp"
 
 namespace cascade {
@@ -81,6 +82,9 @@ Cell::Cell(CellParams p) : p_(std::move(p)) {
 
   ec_.resize(nm_ + nc_);
   ds_shell_.resize(nr_);
+  for (auto* v : {&kin_eta_, &kin_i0_, &kin_s_, &bv_scratch_}) v->resize(static_cast<std::size_t>(nc_ * nk_));
+  ce_scratch_.resize(static_cast<std::size_t>(nm_ + nc_));
+  lnc_scratch_.resize(static_cast<std::size_t>(nm_ + nc_));
   dds_shell_.resize(nr_);
   set_temperature(p_.temperature);
 
@@ -475,19 +479,19 @@ void Cell::check_state(double t, const double* y) const {
 }
 
 void Cell::electrolyte_properties(const double* y) const {
-  if (transport_constant_) {  // the rest was filled when the functions were bound
-    for (int e = 0; e < nm_ + nc_; ++e) {
-      auto& p = ec_[e];
-      p.c = y[i_c_e(e)];
-      p.lnc = std::log(p.c);
-    }
-    return;
-  }
-  for (int e = 0; e < nm_ + nc_; ++e) {
+  const int ne = nm_ + nc_;
+  double* c = ce_scratch_.data();
+  double* lnc = lnc_scratch_.data();
+  for (int e = 0; e < ne; ++e) c[e] = y[i_c_e(e)];
+  log_n(c, lnc, ne);
+  for (int e = 0; e < ne; ++e) {
     auto& p = ec_[e];
-    p.c = y[i_c_e(e)];
-    p.lnc = std::log(p.c);
-    p.set(eff_[e], kappa_->eval(p.c), diff_->eval(p.c), tplus_->eval(p.c), tfac_->eval(p.c));
+    p.c = c[e];
+    p.lnc = lnc[e];
+    // with constant transport the rest was filled when the functions were bound
+    if (!transport_constant_) {
+      p.set(eff_[e], kappa_->eval(p.c), diff_->eval(p.c), tplus_->eval(p.c), tfac_->eval(p.c));
+    }
   }
 }
 

@@ -279,7 +279,8 @@ class Cell : public solver::DaeSystem {
   };
   Kinetics cathode_kinetics(int q, const double* y) const;
   // cathode_kinetics with its partials (slopes = true) or only the values the residual uses
-  // (c_surf, sto_surf, U, eta, i0, S), rounded the same either way.
+  // (c_surf, sto_surf, U, eta, i0; not S, which bv_sums gives it for all particles at once),
+  // rounded the same either way.
   template <bool slopes>
   Kinetics kinetics(int q, const double* y) const;
   struct SeiRate {  // Li corroded into SEI, mol/m2/s, and its derivatives
@@ -356,6 +357,11 @@ class Cell : public solver::DaeSystem {
   mutable std::vector<ElectrolyteCell> ec_;
   mutable std::vector<Face> faces_;
   mutable std::vector<double> ds_shell_, dds_shell_;
+  // The residual's per-particle overpotentials, exchange currents and Butler-Volmer sums
+  mutable std::vector<double> kin_eta_, kin_i0_, kin_s_, bv_scratch_;
+  mutable std::vector<double> ce_scratch_, lnc_scratch_;  // each cell's c_e and ln c_e
+  // S = exp(alpha_a f eta) - exp(-alpha_c f eta) of n overpotentials, by exp_n
+  void bv_sums(const double* eta, double* S, int n) const;
 };
 
 }  // namespace cascade
