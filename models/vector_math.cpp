@@ -24,7 +24,8 @@ __attribute__((target("avx2"))) void apply4(const double* x, double* out, int n,
   for (int k = 0; i + k < n; ++k) out[i + k] = tail[k];
 }
 
-const bool has_avx2 = __builtin_cpu_supports("avx2");
+// (a static initializer may run before libgcc's own detection: run it first)
+const bool has_avx2 = (__builtin_cpu_init(), __builtin_cpu_supports("avx2") != 0);
 
 }  // namespace
 
