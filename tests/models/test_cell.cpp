@@ -2,6 +2,7 @@
 // voltage breakdown.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "models/cell.hpp"
@@ -112,6 +113,34 @@ TEST_CASE("analytic Jacobian matches finite differences in every control mode") 
       cell.set_control({Control::Mode::rest, 0.0});
       check_jacobian(cell, s, 3.0);
     }
+  }
+}
+
+TEST_CASE("the sparsity pattern is sorted, without repeats, and holds every Jacobian entry") {
+  for (const char* file : {"tests/data/models/rich_cell.yaml", "tests/data/models/rich_cell_psd.yaml",
+                           "tests/data/models/rich_cell_aging.yaml"}) {
+    const std::string name = file;
+    CAPTURE(name);
+    auto c = load_case(file);
+    Simulation sim(c.cell, c.settings);
+    const Snapshot s = mid_discharge(sim, c.steps);
+    Cell& cell = sim.cell();
+    const auto pattern = cell.sparsity();
+    REQUIRE(pattern.size() > static_cast<std::size_t>(cell.size()));
+    CHECK(std::adjacent_find(pattern.begin(), pattern.end(),
+                             [](const auto& a, const auto& b) { return !(a < b); }) == pattern.end());
+    DenseSink J(cell.size());
+    cell.jacobian(0.0, 5.0, s.y.data(), s.yp.data(), J);
+    int outside = 0, inside = 0;
+    for (int i = 0; i < cell.size(); ++i) {
+      for (int j = 0; j < cell.size(); ++j) {
+        if (J.at(i, j) == 0.0) continue;
+        const bool listed = std::binary_search(pattern.begin(), pattern.end(), std::make_pair(i, j));
+        (listed ? inside : outside) += 1;
+      }
+    }
+    CHECK(outside == 0);
+    CHECK(inside > cell.size());
   }
 }
 
