@@ -28,6 +28,7 @@ solver::IntegratorOptions integrator_options(const Cell& cell, const SolverSetti
                     : s.linear_solver == "sundials_band" ? solver::LinearSolver::sundials_band
                                                          : solver::LinearSolver::band;
   o.max_step = s.max_step;
+  o.max_order = s.max_order;
   o.max_num_steps = 500000;
   o.algebraic_error_test = algebraic_error_test(s);
   o.early_newton_restart = s.early_newton_restart;

@@ -434,6 +434,7 @@ SolverSettings build_solver_settings(const ParamSet& p) {
   s.rtol = p.quantity("solver.rtol");
   s.atol = p.quantity("solver.atol");
   s.max_step = p.quantity("solver.max_step");
+  s.max_order = static_cast<int>(p.integer("solver.max_order"));
   s.linear_solver = p.string("solver.linear_solver");
   s.timeseries = p.string("output.timeseries");
   s.algebraic_error_test = p.string("solver.algebraic_error_test");

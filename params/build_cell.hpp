@@ -12,6 +12,7 @@ CellParams build_cell_params(const ParamSet& params);
 
 struct SolverSettings {
   double rtol = 1e-6, atol = 1e-6, max_step = 0;
+  int max_order = 5;  // IDA's highest BDF order, 1..5
   std::string linear_solver = "band";
   std::string timeseries = "every step";
   // Which algebraic unknowns IDA's local error test covers: "all", "terminal" (the terminal

@@ -396,6 +396,9 @@ Schema build_cascade_schema() {
                "linear solver: cascade's banded LU, SuiteSparse KLU, or SUNDIALS' own band LU",
                "band"));
   s.add(nonneg("solver.max_step", dim::time, "largest time step (0: no limit)", "0 s"));
+  s.add(integer("solver.max_order", "highest order of IDA's BDF formulas (a lower one can take "
+                "fewer Newton iterations through stiff transients, a higher one fewer steps on "
+                "smooth stretches)", 1, 5, "5"));
   s.add(choice("solver.algebraic_error_test", {"all", "terminal", "none"},
                "which algebraic unknowns (potentials, currents) IDA's local error test covers: all, "
                "only the terminal voltage and current, or none",
