@@ -108,7 +108,7 @@ Cell::Kinetics Cell::kinetics(int q, const double* y) const {
       K.di0_dce = K.i0 * 0.5 / ce;
     }
   }
-  // (the residual takes the exponentials of all its particles at once: bv_sum)
+  // (the residual takes the exponentials of all its particles at once: bv_sums)
   if constexpr (slopes) {
     const double ea = std::exp(k.alpha_a * f_ * K.eta);
     const double ec = k.alpha_a == k.alpha_c ? 1.0 / ea : std::exp(-k.alpha_c * f_ * K.eta);

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <initializer_list>
+#include <string>
 
 #include "models/cell.hpp"
 #include "solver/solver_error.hpp"
@@ -31,6 +33,20 @@ struct Snapshot {
 Snapshot mid_discharge(Simulation& sim, const std::vector<Step>& steps) {
   sim.run(steps, nullptr);
   return {sim.state(), std::vector<double>(sim.state().size(), 0.0)};
+}
+
+// Runs each case's experiment and hands its cell and end state to `check`, the file named in any
+// failure.
+template <typename Check>
+void at_mid_discharge(std::initializer_list<const char*> files, Check check) {
+  for (const char* file : files) {
+    const std::string name = file;
+    CAPTURE(name);
+    auto c = load_case(file);
+    Simulation sim(c.cell, c.settings);
+    const Snapshot s = mid_discharge(sim, c.steps);
+    check(sim.cell(), s);
+  }
 }
 
 void check_jacobian(Cell& cell, const Snapshot& s, double cj) {
@@ -79,19 +95,14 @@ void check_jacobian(Cell& cell, const Snapshot& s, double cj) {
 TEST_CASE("analytic Jacobian matches finite differences in every control mode") {
   // Every cell in every mode, by loops: sibling SUBCASEs at two levels would be paired by
   // doctest (one mode per cell), not crossed.
-  for (const char* file : {"tests/data/models/rich_cell.yaml",         // Newman exchange current
-                           "tests/data/models/rich_cell_i0.yaml",      // i0 as a function of sto
-                           "tests/data/models/rich_cell_psd.yaml",     // three particle sizes
-                           "tests/data/models/rich_cell_constant_ds.yaml"}) {  // constant D_s
-    const std::string name = file;
-    CAPTURE(name);
-    auto c = load_case(file);
-    Simulation sim(c.cell, c.settings);
-    const Snapshot s = mid_discharge(sim, c.steps);
-    Cell& cell = sim.cell();
+  at_mid_discharge({"tests/data/models/rich_cell.yaml",              // Newman exchange current
+                    "tests/data/models/rich_cell_i0.yaml",           // i0 as a function of sto
+                    "tests/data/models/rich_cell_psd.yaml",          // three particle sizes
+                    "tests/data/models/rich_cell_constant_ds.yaml"},  // constant D_s
+                   [](Cell& cell, const Snapshot& s) {
     const double V = s.y[cell.i_voltage()], I = s.y[cell.i_current()];
     CHECK(I == doctest::Approx(20.0).scale(0));
-    if (I != doctest::Approx(20.0).scale(0)) continue;  // (the other cells are still checked)
+    if (I != doctest::Approx(20.0).scale(0)) return;  // (the other cells are still checked)
     {
       INFO("constant current");
       cell.set_control({Control::Mode::current, 20.0});
@@ -113,18 +124,13 @@ TEST_CASE("analytic Jacobian matches finite differences in every control mode") 
       cell.set_control({Control::Mode::rest, 0.0});
       check_jacobian(cell, s, 3.0);
     }
-  }
+  });
 }
 
 TEST_CASE("the sparsity pattern is sorted, without repeats, and holds every Jacobian entry") {
-  for (const char* file : {"tests/data/models/rich_cell.yaml", "tests/data/models/rich_cell_psd.yaml",
-                           "tests/data/models/rich_cell_aging.yaml"}) {
-    const std::string name = file;
-    CAPTURE(name);
-    auto c = load_case(file);
-    Simulation sim(c.cell, c.settings);
-    const Snapshot s = mid_discharge(sim, c.steps);
-    Cell& cell = sim.cell();
+  at_mid_discharge({"tests/data/models/rich_cell.yaml", "tests/data/models/rich_cell_psd.yaml",
+                    "tests/data/models/rich_cell_aging.yaml"},
+                   [](Cell& cell, const Snapshot& s) {
     const auto pattern = cell.sparsity();
     REQUIRE(pattern.size() > static_cast<std::size_t>(cell.size()));
     CHECK(std::adjacent_find(pattern.begin(), pattern.end(),
@@ -141,7 +147,7 @@ TEST_CASE("the sparsity pattern is sorted, without repeats, and holds every Jaco
     }
     CHECK(outside == 0);
     CHECK(inside > cell.size());
-  }
+  });
 }
 
 TEST_CASE("analytic Jacobian with SEI growth, while stripping and while plating") {
