@@ -143,13 +143,16 @@ void Cell::bind_transport() {
 }
 
 void Cell::bind_constant_transport() {
-  transport_constant_ = kappa_ && tplus_ && tfac_ && kappa_->is_constant() && diff_->is_constant() &&
-                        tplus_->is_constant() && tfac_->is_constant();
-  if (!transport_constant_) return;
+  if (!(kappa_ && diff_ && tplus_ && tfac_)) return;
+  // The properties that do not depend on c_e are filled here, once; electrolyte_properties()
+  // evaluates only the others.
+  varying_ = {!kappa_->is_constant(), !diff_->is_constant(), !tplus_->is_constant(), !tfac_->is_constant()};
+  transport_constant_ = !(varying_.kappa || varying_.diffusivity || varying_.tplus || varying_.tfac);
   const int ne = nm_ + nc_;
-  const double x = p_.electrolyte.c0;  // any concentration: the functions are constant
+  const double x = p_.electrolyte.c0;  // any concentration for the constant ones
   const auto kv = kappa_->eval(x), dv = diff_->eval(x), tv = tplus_->eval(x), fv = tfac_->eval(x);
   for (int e = 0; e < ne; ++e) ec_[e].set(eff_[e], kv, dv, tv, fv);
+  if (!transport_constant_) return;
   face_constants_.assign(ne, FaceConstants{0, 0, 0, 0});
   for (int e = 1; e < ne; ++e) face_constants_[e] = face_coefficients(e);
 }
@@ -508,10 +511,11 @@ void Cell::electrolyte_properties(const double* y) const {
     auto& p = ec_[e];
     p.c = c[e];
     p.lnc = lnc[e];
-    // with constant transport the rest was filled when the functions were bound
-    if (!transport_constant_) {
-      p.set(eff_[e], kappa_->eval(p.c), diff_->eval(p.c), tplus_->eval(p.c), tfac_->eval(p.c));
-    }
+    // what does not depend on c_e was filled when the functions were bound
+    if (varying_.kappa) p.set_conductivity(eff_[e], kappa_->eval(p.c));
+    if (varying_.diffusivity) p.set_diffusivity(eff_[e], diff_->eval(p.c));
+    if (varying_.tplus) p.set_transference(tplus_->eval(p.c));
+    if (varying_.tfac) p.set_thermodynamic_factor(tfac_->eval(p.c));
   }
 }
 

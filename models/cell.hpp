@@ -219,16 +219,33 @@ class Cell : public solver::DaeSystem {
     double c, lnc, k, dk, D, dD, tp, dtp, tf, dtf;
     // kappa and D times the cell's transport efficiency, t+ and TF as they are
     void set(double eff, ValueSlope kv, ValueSlope dv, ValueSlope tv, ValueSlope fv) {
+      set_conductivity(eff, kv);
+      set_diffusivity(eff, dv);
+      set_transference(tv);
+      set_thermodynamic_factor(fv);
+    }
+    void set_conductivity(double eff, ValueSlope kv) {
       k = eff * kv.v;
       dk = eff * kv.dv;
+    }
+    void set_diffusivity(double eff, ValueSlope dv) {
       D = eff * dv.v;
       dD = eff * dv.dv;
+    }
+    void set_transference(ValueSlope tv) {
       tp = tv.v;
       dtp = tv.dv;
+    }
+    void set_thermodynamic_factor(ValueSlope fv) {
       tf = fv.v;
       dtf = fv.dv;
     }
   };
+  // Which of kappa, D, t+ and TF depend on c_e (bind_constant_transport)
+  struct VaryingTransport {
+    bool kappa = true, diffusivity = true, tplus = true, tfac = true;
+  };
+  VaryingTransport varying_;
   void electrolyte_properties(const double* y) const;
   // Face fluxes between electrolyte cells e-1 and e: current i (A/m2), Li+ flux N (mol/m2/s),
   // and their partials in (c_L, c_R, phi_L, phi_R).
