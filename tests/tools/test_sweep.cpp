@@ -457,3 +457,38 @@ TEST_CASE("sweep: Ctrl-C stops cleanly, the journal stays whole, status 130, and
   REQUIRE(rows.size() == 401);
   for (std::size_t i = 1; i < rows.size(); ++i) CHECK(rows[i][4] == "ok");
 }
+
+TEST_CASE("sweep: a journal that cannot be written stops the sweep with the error, and a rerun completes it") {
+  // The workers hand their lines to the journal's writer thread; a failed write there must still
+  // stop the sweep and name the file. A file-size limit of 2 KiB (with SIGXFSZ ignored, so that
+  // write() fails with EFBIG) stands in for a full disk.
+  const TempDir tmp;
+  const fs::path file = tmp.path / "sweep.yaml";
+  write(file, "base: '" + (data / "sweep_base.yaml").string() + "'\n" +
+                  "vary:\n  cathode.diffusivity: {logspace: [1e-14 m2/s, 1e-12 m2/s, 200]}\n"
+                  "collect: [discharge_capacity_mAh_g]\n");
+  const fs::path out = tmp.path / "out", journal = out / "journal.csv", log = tmp.path / "log.txt";
+  const std::string script = "ulimit -f 2; trap '' XFSZ; '" + exe + "' sweep '" + file.string() + "' -j 2 -o '" +
+                             out.string() + "' >'" + log.string() + "' 2>&1";
+  const int raw = std::system(("bash -c \"" + script + "\"").c_str());
+  REQUIRE(WIFEXITED(raw));
+  const std::string text = read(log);
+  INFO(text);
+  CHECK(WEXITSTATUS(raw) == 1);
+  CHECK(text.find("cannot write the journal '" + journal.string() + "'") != std::string::npos);
+  CHECK(fs::file_size(journal) <= 2048);
+  const std::size_t lines = count_lines(journal);
+  CHECK(lines > 5);
+  CHECK(lines < 200);
+
+  // without the limit, the rerun drops the torn last line, keeps the rest and runs the others
+  const auto resumed = cascade_cmd("sweep '" + file.string() + "' -j 2 -o '" + out.string() + "'");
+  INFO(resumed.output);
+  REQUIRE(resumed.status == 0);
+  CHECK(resumed.output.find(" from the journal") != std::string::npos);
+  const auto rows = csv_rows(read(out / "results.csv"));
+  REQUIRE(rows.size() == 201);
+  REQUIRE(rows[0].size() > 3);
+  REQUIRE(rows[0][3] == "status");
+  for (std::size_t i = 1; i < rows.size(); ++i) CHECK(rows[i][3] == "ok");
+}
