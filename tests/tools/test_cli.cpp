@@ -288,6 +288,7 @@ TEST_CASE("cascade bench prints median lines, with the 1C discharges of the refe
   CHECK(has("rate-capability sweep, 30 points x 7 rates on ", " points/s"));
   CHECK(has("rate-capability sweep, 30 points x 7 rates, parallel efficiency on ", " %"));
   CHECK(has("machine check: ", " % of one thread's speed alone"));
+  CHECK(has("machine check, the 1C discharge alone on each core (pinned, median of 9): core 0 ", " % of the fastest core's rate on each"));
   CHECK(has("rate-capability sweep goal ", "s for 1000 points"));
 }
 

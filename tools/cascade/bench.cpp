@@ -1,5 +1,7 @@
 // `cascade bench`: fixed cases, run repeatedly, medians printed as "name: value unit" lines.
 #include <fmt/format.h>
+#include <pthread.h>
+#include <sched.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -119,6 +121,44 @@ std::pair<double, double> machine_parallel_speed(int threads) {
   return {mean, slowest};
 }
 
+// Each core's speed on the solver itself, alone: the reference 1C discharge pinned to one core
+// after the other (median of 9 runs each), in ms. A virtual machine's cores can differ by half
+// (a core sharing its caches on the host with other work) while a fixed floating-point loop, as
+// in machine_parallel_speed, runs at full speed on both; a sweep on all cores is then held to the
+// mean of their speeds, whichever core its one-thread run had. Empty where threads cannot be
+// pinned.
+std::vector<double> core_solve_ms(const std::string& root) {
+  const ParamSet p = ParamSet::load(fs::path(root) / "cases/reference/lmo_constant_1c.yaml");
+  const CellParams cell = build_cell_params(p);
+  const SolverSettings settings = build_solver_settings(p);
+  const auto steps = case_protocol(p);
+  const int cores = int(std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<double> ms;
+  for (int core = 0; core < cores; ++core) {
+    bool pinned = false;
+    double t = 0;
+    std::thread th([&] {
+      cpu_set_t set;
+      CPU_ZERO(&set);
+      CPU_SET(core, &set);
+      pinned = ::pthread_setaffinity_np(::pthread_self(), sizeof set, &set) == 0;
+      if (!pinned) return;
+      std::vector<double> wall;
+      for (int k = 0; k < 9; ++k) {
+        Simulation sim(cell, settings);
+        const auto t0 = std::chrono::steady_clock::now();
+        sim.run(steps, nullptr);
+        wall.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+      }
+      t = median(wall) * 1e3;
+    });
+    th.join();
+    if (!pinned) return {};
+    ms.push_back(t);
+  }
+  return ms;
+}
+
 // The figure: a rate-capability sweep (seven rates, one cycle each, on the reference
 // cell's default mesh) on all cores, and a tenth of it (every tenth point) on one core.
 void bench_rate_sweep(const std::string& root, int points, const Scratch& tmp) {
@@ -132,6 +172,21 @@ void bench_rate_sweep(const std::string& root, int points, const Scratch& tmp) {
   const int cores = int(std::max(1u, std::thread::hardware_concurrency()));
   double used_all = 0, used_one = 0;
   const auto machine_before = machine_parallel_speed(cores);
+  if (const auto per_core = core_solve_ms(root); !per_core.empty()) {
+    const double fastest = *std::min_element(per_core.begin(), per_core.end());
+    double mean_speed = 0;
+    std::string list;
+    for (std::size_t k = 0; k < per_core.size(); ++k) {
+      mean_speed += fastest / per_core[k] / double(per_core.size());
+      list += fmt::format("{}core {} {:.2f} ms", k ? ", " : "", k, per_core[k]);
+    }
+    const double slowest = fastest / *std::max_element(per_core.begin(), per_core.end());
+    std::cout << fmt::format("machine check, the 1C discharge alone on each core (pinned, median of 9): {}; the "
+                             "slowest core at {:.0f} % of the fastest's speed, so a sweep on all cores gets at most "
+                             "{:.0f} % of the fastest core's rate on each{}\n",
+                             list, slowest * 100, mean_speed * 100,
+                             slowest < 0.9 ? " (the cores differ: the parallel efficiency below is bounded by it)" : "");
+  }
   const SweepSummary all = run_sweep(file, cores, tmp.path / "rate_all", "", true, &used_all);
   const auto machine_after = machine_parallel_speed(cores);
   const SweepSummary one = run_sweep(file, 1, tmp.path / "rate_one", "1/10", true, &used_one);
