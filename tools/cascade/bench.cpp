@@ -159,8 +159,9 @@ std::vector<double> core_solve_ms(const std::string& root) {
   return ms;
 }
 
-// The figure: a rate-capability sweep (seven rates, one cycle each, on the reference
-// cell's default mesh) on all cores, and a tenth of it (every tenth point) on one core.
+// The figure: a rate-capability sweep (seven rates, one cycle each, on the reference cell
+// with the base case's balanced mesh) on all cores, and a tenth of it (every tenth point) on one
+// core.
 void bench_rate_sweep(const std::string& root, int points, const Scratch& tmp) {
   const fs::path file = tmp.path / "rate.yaml";
   // The same sweep as cases/sweeps/lmo_rate_capability.yaml, with `points` samples.
