@@ -110,8 +110,7 @@ Cell::Kinetics Cell::kinetics(int q, const double* y) const {
   }
   // (the residual takes the exponentials of all its particles at once: bv_sums)
   if constexpr (slopes) {
-    const double ea = std::exp(k.alpha_a * f_ * K.eta);
-    const double ec = k.alpha_a == k.alpha_c ? 1.0 / ea : std::exp(-k.alpha_c * f_ * K.eta);
+    const auto [ea, ec] = bv_exponentials(k.alpha_a, k.alpha_c, K.eta);
     K.S = ea - ec;
     K.dS = f_ * (k.alpha_a * ea + k.alpha_c * ec);
   }

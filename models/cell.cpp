@@ -89,7 +89,6 @@ Cell::Cell(CellParams p) : p_(std::move(p)) {
     shell_area_per_dist_.push_back(std::move(area_per_dist));
     shell_area_.push_back(std::move(area));
     shell_volume_.push_back(std::move(volume));
-    shell_dist_.push_back(std::move(dist));
     shell_half_outer_.push_back(dr / 2.0);
     particle_volume_.push_back(R * R * R / 3.0);
   }
@@ -147,12 +146,11 @@ void Cell::bind_constant_transport() {
   // The properties that do not depend on c_e are filled here, once; electrolyte_properties()
   // evaluates only the others.
   varying_ = {!kappa_->is_constant(), !diff_->is_constant(), !tplus_->is_constant(), !tfac_->is_constant()};
-  transport_constant_ = !(varying_.kappa || varying_.diffusivity || varying_.tplus || varying_.tfac);
   const int ne = nm_ + nc_;
   const double x = p_.electrolyte.c0;  // any concentration for the constant ones
   const auto kv = kappa_->eval(x), dv = diff_->eval(x), tv = tplus_->eval(x), fv = tfac_->eval(x);
   for (int e = 0; e < ne; ++e) ec_[e].set(eff_[e], kv, dv, tv, fv);
-  if (!transport_constant_) return;
+  if (!varying_.none()) return;
   face_constants_.assign(ne, FaceConstants{0, 0, 0, 0});
   for (int e = 1; e < ne; ++e) face_constants_[e] = face_coefficients(e);
 }
@@ -556,7 +554,7 @@ Cell::FaceFlux Cell::face_flux(int e, const double* y) const {
   // face() without its partials, each value rounded as there
   const auto& L = ec_[e - 1];
   const auto& R = ec_[e];
-  const auto [G, Dg, tp, beta] = transport_constant_ ? face_constants_[e] : face_coefficients(e);
+  const auto [G, Dg, tp, beta] = varying_.none() ? face_constants_[e] : face_coefficients(e);
   const double dln = R.lnc - L.lnc;
   const double dphi = y[i_phi_e(e)] - y[i_phi_e(e - 1)];
   const double X = dphi - beta * dln;

@@ -244,6 +244,7 @@ class Cell : public solver::DaeSystem {
   // Which of kappa, D, t+ and TF depend on c_e (bind_constant_transport)
   struct VaryingTransport {
     bool kappa = true, diffusivity = true, tplus = true, tfac = true;
+    bool none() const { return !(kappa || diffusivity || tplus || tfac); }
   };
   VaryingTransport varying_;
   void electrolyte_properties(const double* y) const;
@@ -336,7 +337,7 @@ class Cell : public solver::DaeSystem {
   // radii^2, volumes/4pi, centre spacing, the distance from the outer shell's centre to the
   // surface, R^3/3, and the share of the active volume.
   std::vector<double> ap_;
-  std::vector<std::vector<double>> shell_area_, shell_volume_, shell_dist_;
+  std::vector<std::vector<double>> shell_area_, shell_volume_;
   std::vector<double> shell_half_outer_, particle_volume_, class_fraction_;
   // The same shells as residuals use them, so that they multiply instead of dividing (two
   // divisions a shell were a tenth of a residual): each shell's 1/volume, each interior face's
@@ -350,11 +351,10 @@ class Cell : public solver::DaeSystem {
   ValueSlope ds_value_{0.0, 0.0};   // D_s when it is constant
   bool dudt_constant_ = false;      // dU/dT independent of the stoichiometry (often 0)
   ValueSlope dudt_value_{0.0, 0.0};
-  // Electrolyte properties independent of c_e (at this temperature and transport factor): each
-  // cell's k, D, t+, TF and their zero slopes are filled once when bound, and each interior face's
-  // conductances, mean t+ and diffusion-potential factor with them, so that a residual only takes
-  // the logarithm of each c_e.
-  bool transport_constant_ = false;
+  // Electrolyte properties independent of c_e (at this temperature and transport factor; see
+  // varying_): each cell's are filled once when bound, with zero slopes. When all four are, so are
+  // each interior face's conductances, mean t+ and diffusion-potential factor, and a residual only
+  // takes the logarithm of each c_e.
   struct FaceConstants {
     double G, Dg, tp, beta;
   };
@@ -379,6 +379,15 @@ class Cell : public solver::DaeSystem {
   mutable std::vector<double> ce_scratch_, lnc_scratch_;  // each cell's c_e and ln c_e
   // S = exp(alpha_a f eta) - exp(-alpha_c f eta) of n overpotentials, by exp_n
   void bv_sums(const double* eta, double* S, int n) const;
+  // The two exponentials of one Butler-Volmer term, exp(alpha_a f eta) and exp(-alpha_c f eta);
+  // symmetric transfer coefficients (the common case) need one exponential, not two.
+  struct BvExponentials {
+    double ea, ec;
+  };
+  BvExponentials bv_exponentials(double alpha_a, double alpha_c, double eta) const {
+    const double ea = std::exp(alpha_a * f_ * eta);
+    return {ea, alpha_a == alpha_c ? 1.0 / ea : std::exp(-alpha_c * f_ * eta)};
+  }
 };
 
 }  // namespace cascade

@@ -64,8 +64,8 @@ void Cell::foil_residual(const Foil& f, const double* y, const double* yp, doubl
   double bv = 0;
   if (f.kind != Electrode::blocking) {
     const double i0 = st.i0 * concentration_power(s.c0 / a.c_ref, a.c_exponent);
-    const double ea = std::exp(a.alpha_a * f_ * st.eta);
-    bv = i0 * (ea - (a.alpha_a == a.alpha_c ? 1.0 / ea : std::exp(-a.alpha_c * f_ * st.eta)));
+    const auto [ea, ec] = bv_exponentials(a.alpha_a, a.alpha_c, st.eta);
+    bv = i0 * (ea - ec);
   }
   r[b + 1] = st.i - st.i_C - bv;
   const double dq = capacitive_ ? yp[b + 5] - yp[b] : 0.0;
@@ -131,8 +131,7 @@ void Cell::foil_jacobian(const Foil& f, double cj, const double* y, const double
   double dBV_deta = 0, dBV_dc0 = 0;
   if (f.kind != Electrode::blocking) {
     const double i0 = st.i0 * concentration_power(s.c0 / a.c_ref, a.c_exponent);
-    const double ea = std::exp(a.alpha_a * f_ * st.eta);
-    const double ec = a.alpha_a == a.alpha_c ? 1.0 / ea : std::exp(-a.alpha_c * f_ * st.eta);
+    const auto [ea, ec] = bv_exponentials(a.alpha_a, a.alpha_c, st.eta);
     dBV_deta = i0 * f_ * (a.alpha_a * ea + a.alpha_c * ec);
     dBV_dc0 = a.c_exponent * i0 * (ea - ec) / s.c0;
   }

@@ -44,6 +44,18 @@ struct Scratch {
   Scratch& operator=(const Scratch&) = delete;
 };
 
+// A case file read into what a run of it needs.
+struct BenchCase {
+  CellParams cell;
+  SolverSettings settings;
+  std::vector<Step> steps;
+  StopWhen stop;
+};
+BenchCase load_bench_case(const fs::path& file, const std::vector<std::string>& overrides = {}) {
+  const ParamSet p = ParamSet::load(file, overrides);
+  return {build_cell_params(p), build_solver_settings(p), case_protocol(p), parse_stop_when(p)};
+}
+
 // CPU time (user + system) this process has used so far, s.
 double cpu_seconds() {
   rusage u{};
@@ -128,10 +140,7 @@ std::pair<double, double> machine_parallel_speed(int threads) {
 // mean of their speeds, whichever core its one-thread run had. Empty where threads cannot be
 // pinned.
 std::vector<double> core_solve_ms(const std::string& root) {
-  const ParamSet p = ParamSet::load(fs::path(root) / "cases/reference/lmo_constant_1c.yaml");
-  const CellParams cell = build_cell_params(p);
-  const SolverSettings settings = build_solver_settings(p);
-  const auto steps = case_protocol(p);
+  const BenchCase c = load_bench_case(fs::path(root) / "cases/reference/lmo_constant_1c.yaml");
   const int cores = int(std::max(1u, std::thread::hardware_concurrency()));
   std::vector<double> ms;
   for (int core = 0; core < cores; ++core) {
@@ -145,9 +154,9 @@ std::vector<double> core_solve_ms(const std::string& root) {
       if (!pinned) return;
       std::vector<double> wall;
       for (int k = 0; k < 9; ++k) {
-        Simulation sim(cell, settings);
+        Simulation sim(c.cell, c.settings);
         const auto t0 = std::chrono::steady_clock::now();
-        sim.run(steps, nullptr);
+        sim.run(c.steps, nullptr);
         wall.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
       }
       t = median(wall) * 1e3;
@@ -229,14 +238,14 @@ void bench_rate_sweep(const std::string& root, int points, const Scratch& tmp) {
 // fast-forward and with every cycle simulated, and how far apart their retentions are. A quick
 // bench (-n below 20) stops both at 100 cycles.
 void bench_cycling(const std::string& root, bool quick) {
-  const ParamSet p = ParamSet::load(std::filesystem::path(root) / "cases/paper/lfp_gz62_cycling.yaml");
-  const CellParams cell = build_cell_params(p);
-  SolverSettings ff = build_solver_settings(p);
+  BenchCase c = load_bench_case(fs::path(root) / "cases/paper/lfp_gz62_cycling.yaml");
+  const CellParams& cell = c.cell;
+  const auto& steps = c.steps;
+  SolverSettings ff = c.settings;
   SolverSettings full = ff;
   ff.fast_forward = true;
   full.fast_forward = false;
-  const auto steps = case_protocol(p);
-  StopWhen stop = parse_stop_when(p);
+  StopWhen& stop = c.stop;
   const int n = quick ? 100 : 3000;
   stop.cycles = n;
   const auto timed = [&](const SolverSettings& s) {
@@ -297,18 +306,14 @@ int bench(int repeats, const std::string& root_arg, int sweep_points) {
       {"ncm811_gz62 1C discharge", "cases/bench/ncm811_gz62_1c.yaml", {}},
   };
   for (const auto& c : cases) {
-    const std::filesystem::path file = std::filesystem::path(root) / c.file;
-    const ParamSet p = ParamSet::load(file, c.overrides);
-    const CellParams cell = build_cell_params(p);
-    const SolverSettings settings = build_solver_settings(p);
-    const auto steps = case_protocol(p);
+    const BenchCase b = load_bench_case(fs::path(root) / c.file, c.overrides);
     std::vector<double> wall, setup;
     RunResult last;
     for (int k = 0; k < repeats; ++k) {
       const auto t0 = std::chrono::steady_clock::now();
-      Simulation sim(cell, settings);
+      Simulation sim(b.cell, b.settings);
       const auto t1 = std::chrono::steady_clock::now();
-      last = sim.run(steps, nullptr);
+      last = sim.run(b.steps, nullptr);
       const auto t2 = std::chrono::steady_clock::now();
       setup.push_back(std::chrono::duration<double>(t1 - t0).count());
       wall.push_back(std::chrono::duration<double>(t2 - t1).count());
