@@ -314,10 +314,14 @@ bool parse_record(const std::string& line, std::size_t outputs, Record& r) {
 // not yet synced (a rerun runs them again) and a torn last line (dropped on reading). The workers
 // hand their lines to a writer thread and go on to their next point; it writes whatever has
 // gathered with one write() and one fsync() (0.5-1 ms each on the development machine, 3-5 % of a
-// rate-test point's time when the worker waited for it), so a point is on disk within about one
-// fsync of finishing.
+// rate-test point's time when the worker waited for it), at most once every sync_interval, so a
+// point is on disk within sync_interval and one fsync of finishing. The interval keeps the writer
+// from waking for every point of a sweep of short runs (a 1C discharge takes 2-3 ms), where its
+// wake-ups and syncs took a tenth of two workers' time.
 class Journal {
  public:
+  static constexpr std::chrono::milliseconds sync_interval{20};
+
   Journal(fs::path path, const Sweep& sweep, const std::string& header) : path_(std::move(path)) {
     const std::string stale = fmt::format(
         "the journal '{}' was written by a different sweep (its points, base or collect list "
@@ -375,6 +379,7 @@ class Journal {
       if (error_) std::rethrow_exception(error_);
       pending_ += r.line();
       done_[r.index] = std::move(r);
+      if (!writer_idle_) return;  // the writer is gathering lines until its next sync
     }
     wake_.notify_one();
   }
@@ -394,13 +399,18 @@ class Journal {
  private:
   void write_pending() {
     std::string batch;
+    auto next_sync = std::chrono::steady_clock::now();
     for (;;) {
       {
         std::unique_lock lock(mutex_);
+        wake_.wait_until(lock, next_sync, [this] { return closing_; });
+        writer_idle_ = true;
         wake_.wait(lock, [this] { return !pending_.empty() || closing_; });
+        writer_idle_ = false;
         if (pending_.empty()) return;  // closing, and all written
         batch.swap(pending_);
       }
+      next_sync = std::chrono::steady_clock::now() + sync_interval;
       try {
         write_synced(batch);
       } catch (...) {
@@ -430,6 +440,7 @@ class Journal {
   std::condition_variable wake_;
   std::string pending_;  // lines queued for the writer
   bool closing_ = false;
+  bool writer_idle_ = false;  // waiting for a line: append() wakes it
   std::exception_ptr error_;
   std::map<int, Record> done_;
   std::thread writer_;  // last: started when everything it reads exists
