@@ -169,8 +169,12 @@ std::vector<double> core_solve_ms(const std::string& root) {
 }
 
 // The figure: a rate-capability sweep (seven rates, one cycle each, on the reference cell
-// with the base case's balanced mesh) on all cores, and a tenth of it (every tenth point) on one
-// core.
+// with the base case's balanced mesh) on all cores, and the same points on one core. The points
+// are run in five shards (every fifth point), each on all cores and then on one core or the other
+// way round, alternately: this virtual machine's speed drifts by up to a third over a minute, and
+// with one long run after the other the drift fell on whichever ran second (efficiencies of 88 to
+// 110 % in one afternoon). The shards also keep both runs to the same points (a tenth of them
+// differed from the whole by up to 1.3 % in cost).
 void bench_rate_sweep(const std::string& root, int points, const Scratch& tmp) {
   const fs::path file = tmp.path / "rate.yaml";
   // The same sweep as cases/sweeps/lmo_rate_capability.yaml, with `points` samples.
@@ -180,7 +184,6 @@ void bench_rate_sweep(const std::string& root, int points, const Scratch& tmp) {
       "collect: [discharge_capacity_mAh_g@0.1C, discharge_capacity_mAh_g@5C]\n",
       (fs::path(root) / "cases/sweeps/lmo_rate_capability_base.yaml").string(), points);
   const int cores = int(std::max(1u, std::thread::hardware_concurrency()));
-  double used_all = 0, used_one = 0;
   const auto machine_before = machine_parallel_speed(cores);
   if (const auto per_core = core_solve_ms(root); !per_core.empty()) {
     const double fastest = *std::min_element(per_core.begin(), per_core.end());
@@ -197,18 +200,47 @@ void bench_rate_sweep(const std::string& root, int points, const Scratch& tmp) {
                              list, slowest * 100, mean_speed * 100,
                              slowest < 0.9 ? " (the cores differ: the parallel efficiency below is bounded by it)" : "");
   }
-  const SweepSummary all = run_sweep(file, cores, tmp.path / "rate_all", "", true, &used_all);
+  const int shards = std::min(points, 5);
+  SweepSummary all, one;  // totals over the shards
+  double cpu_all = 0, cpu_one = 0, worst = 2, best = 0;
+  for (int k = 1; k <= shards; ++k) {
+    const std::string shard = fmt::format("{}/{}", k, shards);
+    double used_all = 0, used_one = 0;
+    SweepSummary a, o;
+    const auto on_all = [&] { a = run_sweep(file, cores, tmp.path / "rate_all", shard, true, &used_all); };
+    const auto on_one = [&] { o = run_sweep(file, 1, tmp.path / "rate_one", shard, true, &used_one); };
+    if (k % 2 != 0) {
+      on_all();
+      on_one();
+    } else {
+      on_one();
+      on_all();
+    }
+    const double e = o.wall_seconds / (double(a.workers) * a.wall_seconds);
+    worst = std::min(worst, e);
+    best = std::max(best, e);
+    const auto add = [](SweepSummary& sum, double& cpu, const SweepSummary& part, double used) {
+      sum.run_now += part.run_now;
+      sum.failed += part.failed;
+      sum.workers = part.workers;
+      sum.wall_seconds += part.wall_seconds;
+      cpu += used * part.wall_seconds;
+    };
+    add(all, cpu_all, a, used_all);
+    add(one, cpu_one, o, used_one);
+  }
   const auto machine_after = machine_parallel_speed(cores);
-  const SweepSummary one = run_sweep(file, 1, tmp.path / "rate_one", "1/10", true, &used_one);
+  const double used_all = cpu_all / all.wall_seconds, used_one = cpu_one / one.wall_seconds;
   const double rate_all = double(all.run_now) / all.wall_seconds;
   const double rate_one = double(one.run_now) / one.wall_seconds;
   const double efficiency = rate_all / (double(all.workers) * rate_one);
   const std::string what = fmt::format("rate-capability sweep, {} points x 7 rates", points);
   std::cout << fmt::format("{} on {} threads: {:.1f} points/s ({:.2f} s, {} failed)\n", what, all.workers, rate_all,
                            all.wall_seconds, all.failed);
-  std::cout << fmt::format("{} on one thread (every tenth point, {} points): {:.1f} points/s ({:.1f} ms a point)\n",
+  std::cout << fmt::format("{} on one thread ({} points): {:.1f} points/s ({:.1f} ms a point)\n",
                            what, one.run_now, rate_one, 1e3 / rate_one);
-  std::cout << fmt::format("{}, parallel efficiency on {} threads: {:.0f} %\n", what, all.workers, efficiency * 100);
+  std::cout << fmt::format("{}, parallel efficiency on {} threads: {:.0f} % (each of {} shards: {:.0f} to {:.0f} %)\n",
+                           what, all.workers, efficiency * 100, shards, worst * 100, best * 100);
   // On a machine shared with other work the threads get less than their cores, and the wall-clock
   // efficiency measures the machine, not the program: say so, with the CPU time each run got.
   std::cout << fmt::format("{}, cores the process got (CPU time / wall time): {:.2f} of {} on {} threads, {:.2f} of 1 "
