@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
+#include <optional>
 #include <thread>
 
 #include "models/simulation.hpp"
@@ -133,48 +135,74 @@ std::pair<double, double> machine_parallel_speed(int threads) {
   return {mean, slowest};
 }
 
+// The CPUs this process may run on (its affinity mask), in order; empty where it cannot be read.
+std::vector<int> allowed_cpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (::sched_getaffinity(0, sizeof set, &set) != 0) return {};
+  std::vector<int> cpus;
+  for (int c = 0; c < CPU_SETSIZE; ++c) {
+    if (CPU_ISSET(c, &set)) cpus.push_back(c);
+  }
+  return cpus;
+}
+
+// Pins the calling thread, and the threads it starts while pinned, to one CPU; restores the
+// thread's mask on leaving scope. ok() is false where the mask cannot be set (nothing pinned).
+class PinnedTo {
+ public:
+  explicit PinnedTo(int cpu) {
+    if (::pthread_getaffinity_np(::pthread_self(), sizeof old_, &old_) != 0) return;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    ok_ = ::pthread_setaffinity_np(::pthread_self(), sizeof set, &set) == 0;
+  }
+  ~PinnedTo() {
+    if (ok_) ::pthread_setaffinity_np(::pthread_self(), sizeof old_, &old_);
+  }
+  PinnedTo(const PinnedTo&) = delete;
+  PinnedTo& operator=(const PinnedTo&) = delete;
+  bool ok() const { return ok_; }
+
+ private:
+  cpu_set_t old_{};
+  bool ok_ = false;
+};
+
 // Each core's speed on the solver itself, alone: the reference 1C discharge pinned to one core
-// after the other (median of 9 runs each), in ms. A virtual machine's cores can differ by half
-// (a core sharing its caches on the host with other work) while a fixed floating-point loop, as
-// in machine_parallel_speed, runs at full speed on both; a sweep on all cores is then held to the
-// mean of their speeds, whichever core its one-thread run had. Empty where threads cannot be
-// pinned.
-std::vector<double> core_solve_ms(const std::string& root) {
+// after the other (median of 9 runs each), in ms, with the CPUs' numbers. A virtual machine's
+// cores can differ by half (a core sharing its caches on the host with other work) while a fixed
+// floating-point loop, as in machine_parallel_speed, runs at full speed on both; a sweep on all
+// cores is then held to the mean of their speeds. Empty where threads cannot be pinned.
+std::vector<std::pair<int, double>> core_solve_ms(const std::string& root) {
   const BenchCase c = load_bench_case(fs::path(root) / "cases/reference/lmo_constant_1c.yaml");
-  const int cores = int(std::max(1u, std::thread::hardware_concurrency()));
-  std::vector<double> ms;
-  for (int core = 0; core < cores; ++core) {
-    bool pinned = false;
-    double t = 0;
-    std::thread th([&] {
-      cpu_set_t set;
-      CPU_ZERO(&set);
-      CPU_SET(core, &set);
-      pinned = ::pthread_setaffinity_np(::pthread_self(), sizeof set, &set) == 0;
-      if (!pinned) return;
-      std::vector<double> wall;
-      for (int k = 0; k < 9; ++k) {
-        Simulation sim(c.cell, c.settings);
-        const auto t0 = std::chrono::steady_clock::now();
-        sim.run(c.steps, nullptr);
-        wall.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-      }
-      t = median(wall) * 1e3;
-    });
-    th.join();
-    if (!pinned) return {};
-    ms.push_back(t);
+  std::vector<std::pair<int, double>> ms;
+  for (const int cpu : allowed_cpus()) {
+    const PinnedTo pin(cpu);
+    if (!pin.ok()) return {};
+    std::vector<double> wall;
+    for (int k = 0; k < 9; ++k) {
+      Simulation sim(c.cell, c.settings);
+      const auto t0 = std::chrono::steady_clock::now();
+      sim.run(c.steps, nullptr);
+      wall.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    }
+    ms.emplace_back(cpu, median(wall) * 1e3);
   }
   return ms;
 }
 
 // The figure: a rate-capability sweep (seven rates, one cycle each, on the reference cell
 // with the base case's balanced mesh) on all cores, and the same points on one core. The points
-// are run in five shards (every fifth point), each on all cores and then on one core or the other
+// are run in six shards (every sixth point), each on all cores and then on one core or the other
 // way round, alternately: this virtual machine's speed drifts by up to a third over a minute, and
 // with one long run after the other the drift fell on whichever ran second (efficiencies of 88 to
 // 110 % in one afternoon). The shards also keep both runs to the same points (a tenth of them
-// differed from the whole by up to 1.3 % in cost).
+// differed from the whole by up to 1.3 % in cost). A shard's one-core run is pinned to the
+// allowed CPUs in turn, and the efficiency is against the mean of their speeds alone: where the
+// cores differ (one at two thirds of the other's speed in some runs), an unpinned thread's speed
+// depended on where the scheduler put it. The efficiency against the fastest core is printed too.
 void bench_rate_sweep(const std::string& root, int points, const Scratch& tmp) {
   const fs::path file = tmp.path / "rate.yaml";
   // The same sweep as cases/sweeps/lmo_rate_capability.yaml, with `points` samples.
@@ -186,29 +214,36 @@ void bench_rate_sweep(const std::string& root, int points, const Scratch& tmp) {
   const int cores = int(std::max(1u, std::thread::hardware_concurrency()));
   const auto machine_before = machine_parallel_speed(cores);
   if (const auto per_core = core_solve_ms(root); !per_core.empty()) {
-    const double fastest = *std::min_element(per_core.begin(), per_core.end());
-    double mean_speed = 0;
+    double fastest = per_core[0].second, slowest_ms = 0, mean_speed = 0;
+    for (const auto& [cpu, ms] : per_core) fastest = std::min(fastest, ms), slowest_ms = std::max(slowest_ms, ms);
     std::string list;
-    for (std::size_t k = 0; k < per_core.size(); ++k) {
-      mean_speed += fastest / per_core[k] / double(per_core.size());
-      list += fmt::format("{}core {} {:.2f} ms", k ? ", " : "", k, per_core[k]);
+    for (const auto& [cpu, ms] : per_core) {
+      mean_speed += fastest / ms / double(per_core.size());
+      list += fmt::format("{}core {} {:.2f} ms", list.empty() ? "" : ", ", cpu, ms);
     }
-    const double slowest = fastest / *std::max_element(per_core.begin(), per_core.end());
+    const double slowest = fastest / slowest_ms;
     std::cout << fmt::format("machine check, the 1C discharge alone on each core (pinned, median of 9): {}; the "
                              "slowest core at {:.0f} % of the fastest's speed, so a sweep on all cores gets at most "
                              "{:.0f} % of the fastest core's rate on each{}\n",
                              list, slowest * 100, mean_speed * 100,
                              slowest < 0.9 ? " (the cores differ: the parallel efficiency below is bounded by it)" : "");
   }
-  const int shards = std::min(points, 5);
+  const int shards = std::min(points, 6);
+  const std::vector<int> cpus = allowed_cpus();
+  std::map<int, std::pair<double, double>> alone;  // CPU (-1: not pinned) -> points, seconds
   SweepSummary all, one;  // totals over the shards
   double cpu_all = 0, cpu_one = 0, worst = 2, best = 0;
   for (int k = 1; k <= shards; ++k) {
     const std::string shard = fmt::format("{}/{}", k, shards);
     double used_all = 0, used_one = 0;
     SweepSummary a, o;
+    int cpu = cpus.empty() ? -1 : cpus[std::size_t(k - 1) % cpus.size()];
     const auto on_all = [&] { a = run_sweep(file, cores, tmp.path / "rate_all", shard, true, &used_all); };
-    const auto on_one = [&] { o = run_sweep(file, 1, tmp.path / "rate_one", shard, true, &used_one); };
+    const auto on_one = [&] {
+      std::optional<PinnedTo> pin;
+      if (cpu >= 0 && !pin.emplace(cpu).ok()) cpu = -1;
+      o = run_sweep(file, 1, tmp.path / "rate_one", shard, true, &used_one);
+    };
     if (k % 2 != 0) {
       on_all();
       on_one();
@@ -219,28 +254,42 @@ void bench_rate_sweep(const std::string& root, int points, const Scratch& tmp) {
     const double e = o.wall_seconds / (double(a.workers) * a.wall_seconds);
     worst = std::min(worst, e);
     best = std::max(best, e);
-    const auto add = [](SweepSummary& sum, double& cpu, const SweepSummary& part, double used) {
+    const auto add = [](SweepSummary& sum, double& cpu_seconds, const SweepSummary& part, double used) {
       sum.run_now += part.run_now;
       sum.failed += part.failed;
       sum.workers = part.workers;
       sum.wall_seconds += part.wall_seconds;
-      cpu += used * part.wall_seconds;
+      cpu_seconds += used * part.wall_seconds;
     };
     add(all, cpu_all, a, used_all);
     add(one, cpu_one, o, used_one);
+    alone[cpu].first += double(o.run_now);
+    alone[cpu].second += o.wall_seconds;
   }
   const auto machine_after = machine_parallel_speed(cores);
   const double used_all = cpu_all / all.wall_seconds, used_one = cpu_one / one.wall_seconds;
   const double rate_all = double(all.run_now) / all.wall_seconds;
   const double rate_one = double(one.run_now) / one.wall_seconds;
-  const double efficiency = rate_all / (double(all.workers) * rate_one);
+  double mean_alone = 0, fastest_alone = 0;  // points/s of one thread
+  std::string per_cpu;
+  for (const auto& [cpu, run] : alone) {
+    const double rate = run.first / run.second;
+    mean_alone += rate / double(alone.size());
+    fastest_alone = std::max(fastest_alone, rate);
+    per_cpu += fmt::format("{}{} {:.1f} ms", per_cpu.empty() ? "" : ", ",
+                           cpu < 0 ? std::string("unpinned") : fmt::format("core {}", cpu), 1e3 / rate);
+  }
+  const double efficiency = rate_all / (double(all.workers) * mean_alone);
   const std::string what = fmt::format("rate-capability sweep, {} points x 7 rates", points);
   std::cout << fmt::format("{} on {} threads: {:.1f} points/s ({:.2f} s, {} failed)\n", what, all.workers, rate_all,
                            all.wall_seconds, all.failed);
-  std::cout << fmt::format("{} on one thread ({} points): {:.1f} points/s ({:.1f} ms a point)\n",
-                           what, one.run_now, rate_one, 1e3 / rate_one);
-  std::cout << fmt::format("{}, parallel efficiency on {} threads: {:.0f} % (each of {} shards: {:.0f} to {:.0f} %)\n",
-                           what, all.workers, efficiency * 100, shards, worst * 100, best * 100);
+  std::cout << fmt::format("{} on one thread ({} points, each shard pinned to a core in turn): {:.1f} points/s "
+                           "({:.1f} ms a point; {})\n",
+                           what, one.run_now, rate_one, 1e3 / rate_one, per_cpu);
+  std::cout << fmt::format("{}, parallel efficiency on {} threads: {:.0f} % against the cores' mean speed alone "
+                           "(each of {} shards: {:.0f} to {:.0f} %); {:.0f} % against the fastest core alone\n",
+                           what, all.workers, efficiency * 100, shards, worst * 100, best * 100,
+                           100 * rate_all / (double(all.workers) * fastest_alone));
   // On a machine shared with other work the threads get less than their cores, and the wall-clock
   // efficiency measures the machine, not the program: say so, with the CPU time each run got.
   std::cout << fmt::format("{}, cores the process got (CPU time / wall time): {:.2f} of {} on {} threads, {:.2f} of 1 "
@@ -260,7 +309,8 @@ void bench_rate_sweep(const std::string& root, int points, const Scratch& tmp) {
                                : "");
   const double t1000 = 1000.0 / rate_all;
   std::cout << fmt::format("rate-capability sweep goal (1000 points in under 10 s on 2 cores, efficiency above "
-                           "90 %): {:.1f} s for 1000 points on {} threads, {:.1f} x the goal; efficiency {:.0f} % ({})\n",
+                           "90 %): {:.1f} s for 1000 points on {} threads, {:.1f} x the goal; efficiency {:.0f} % "
+                           "against the cores' mean speed ({})\n",
                            t1000, all.workers, t1000 / 10.0, efficiency * 100,
                            t1000 < 10 && efficiency > 0.9 ? "met" : "not met");
 }
