@@ -356,8 +356,13 @@ class Journal {
     }
     fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (fd_ < 0) throw std::runtime_error(fmt::format("cannot open the journal '{}'", path_.string()));
-    if (::lseek(fd_, 0, SEEK_END) == 0) write_synced(header);
-    writer_ = std::thread([this] { write_pending(); });
+    try {
+      if (::lseek(fd_, 0, SEEK_END) == 0) write_synced(header);
+      writer_ = std::thread([this] { write_pending(); });
+    } catch (...) {  // no destructor runs for an object whose constructor threw
+      ::close(fd_);
+      throw;
+    }
   }
   ~Journal() {
     try {
