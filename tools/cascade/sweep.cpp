@@ -314,8 +314,9 @@ bool parse_record(const std::string& line, std::size_t outputs, Record& r) {
 // not yet synced (a rerun runs them again) and a torn last line (dropped on reading). The workers
 // hand their lines to a writer thread and go on to their next point; it writes whatever has
 // gathered with one write() and one fsync() (0.5-1 ms each on the development machine, 3-5 % of a
-// rate-test point's time when the worker waited for it), at most once every sync_interval, so a
-// point is on disk within sync_interval and one fsync of finishing. The interval keeps the writer
+// rate-test point's time when the worker waited for it), starting a sync at most once every
+// sync_interval. A kill loses at most the points of the sync under way and those finished since it
+// began (between syncs, those of the last sync_interval). The interval keeps the writer
 // from waking for every point of a sweep of short runs (a 1C discharge takes 2-3 ms), where its
 // wake-ups and syncs took a tenth of two workers' time.
 class Journal {
@@ -590,30 +591,34 @@ SweepSummary sweep(const SweepOptions& opt) {
   std::mutex progress_mutex;
   std::exception_ptr journal_error;
   {
-    std::vector<std::jthread> pool;
-    for (std::size_t w = 0; w < workers; ++w) {
-      pool.emplace_back([&] {
-        PointRunner runner(sw, &sweep_interrupted);
-        runner.fast_ = opt.reuse_base;
-        if (opt.save_points) runner.points_dir_ = out_dir / "points";
-        for (std::size_t k; !sweep_interrupted.load() && (k = next.fetch_add(1)) < todo.size();) {
-          bool abandoned = false;
-          Record r = runner.run(*todo[k], abandoned);
-          if (abandoned) return;
-          if (!r.ok) ++failed;
-          try {
-            journal.append(std::move(r));
-          } catch (...) {  // a full disk: stop taking points, report after the pool ends
-            const std::lock_guard lock(progress_mutex);
-            if (!journal_error) journal_error = std::current_exception();
-            next.store(todo.size());
-            return;
-          }
-          const std::size_t n = ++finished;
+    const auto work = [&] {
+      PointRunner runner(sw, &sweep_interrupted);
+      runner.fast_ = opt.reuse_base;
+      if (opt.save_points) runner.points_dir_ = out_dir / "points";
+      for (std::size_t k; !sweep_interrupted.load() && (k = next.fetch_add(1)) < todo.size();) {
+        bool abandoned = false;
+        Record r = runner.run(*todo[k], abandoned);
+        if (abandoned) return;
+        if (!r.ok) ++failed;
+        try {
+          journal.append(std::move(r));
+        } catch (...) {  // a full disk: stop taking points, report after the pool ends
           const std::lock_guard lock(progress_mutex);
-          progress.update(n, failed.load());
+          if (!journal_error) journal_error = std::current_exception();
+          next.store(todo.size());
+          return;
         }
-      });
+        const std::size_t n = ++finished;
+        const std::lock_guard lock(progress_mutex);
+        progress.update(n, failed.load());
+      }
+    };
+    std::vector<std::jthread> pool;
+    try {
+      for (std::size_t w = 0; w < workers; ++w) pool.emplace_back(work);
+    } catch (...) {  // a thread that cannot be started: the others stop after their point
+      next.store(todo.size());
+      throw;
     }
 #ifdef CASCADE_MPI
     // Rank 0's main thread serves the other ranks from the same queue as its own threads. It polls
@@ -640,10 +645,16 @@ SweepSummary sweep(const SweepOptions& opt) {
             throw std::runtime_error(fmt::format("rank {} sent a result that cannot be read: {}", st.MPI_SOURCE, line));
           }
           if (!r.ok) ++failed;
-          journal.append(std::move(r));
-          const std::size_t n = ++finished;
-          const std::lock_guard lock(progress_mutex);
-          progress.update(n, failed.load());
+          try {
+            journal.append(std::move(r));
+            const std::size_t n = ++finished;
+            const std::lock_guard lock(progress_mutex);
+            progress.update(n, failed.load());
+          } catch (...) {  // a full disk: as in the threads, hand out no more points, report after
+            const std::lock_guard lock(progress_mutex);
+            if (!journal_error) journal_error = std::current_exception();
+            next.store(todo.size());
+          }
         }
         long index = -1;
         const bool stopped = [&] {
