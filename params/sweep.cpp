@@ -34,6 +34,7 @@ namespace {
 // of a factor has the same number of values.
 struct Factor {
   std::vector<std::string> keys;
+  std::vector<std::string> units;                // [key]: SI unit of its values ("" for none)
   std::vector<std::vector<std::string>> texts;   // [key][value]: override value text
   std::vector<std::vector<std::string>> values;  // [key][value]: results.csv text
   std::size_t size() const { return texts.empty() ? 0 : texts[0].size(); }
@@ -142,7 +143,10 @@ class SweepReader {
     diags_.throw_if_any();
 
     // The product, first factor slowest.
-    for (const auto& f : factors) s.keys.insert(s.keys.end(), f.keys.begin(), f.keys.end());
+    for (const auto& f : factors) {
+      s.keys.insert(s.keys.end(), f.keys.begin(), f.keys.end());
+      s.units.insert(s.units.end(), f.units.begin(), f.units.end());
+    }
     std::size_t total = 1;
     for (const auto& f : factors) total *= f.size();
     std::string collect_text;
@@ -213,6 +217,11 @@ class SweepReader {
       diags_.add(node_source(n, file_), where, e.what());
       return false;
     }
+  }
+
+  // The SI unit results.csv gives a key's values in: none for a count, a text or a pure number.
+  static std::string unit_of(const KeySpec& spec) {
+    return spec.kind == KeyKind::integer || !numeric(spec) || spec.dim.dimensionless() ? "" : si_unit(spec.dim);
   }
 
   // The text a generated number is passed as: a bare SI number (integers rounded).
@@ -288,6 +297,7 @@ class SweepReader {
     if (texts.size() != shown.size()) return;  // a value was reported
     if (texts.empty()) return;
     f.keys.push_back(spec->path);
+    f.units.push_back(unit_of(*spec));
     f.texts.push_back(std::move(texts));
     f.values.push_back(std::move(shown));
   }
@@ -359,6 +369,7 @@ class SweepReader {
         texts.push_back(generated(lo + (hi - lo) * u, *spec));
       }
       f.keys.push_back(spec->path);
+      f.units.push_back(unit_of(*spec));
       f.values.push_back(texts);
       f.texts.push_back(std::move(texts));
     }

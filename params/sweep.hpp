@@ -42,6 +42,7 @@ struct Sweep {
   std::filesystem::path file;           // the sweep file
   std::filesystem::path base;           // the base case, resolved against the sweep file
   std::vector<std::string> keys;        // varied keys, in column order (vary, zip, samples)
+  std::vector<std::string> units;       // [key]: SI unit of its results.csv values ("" for none)
   std::vector<CollectSpec> collect;
   std::vector<SweepPoint> points;
 };

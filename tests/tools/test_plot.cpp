@@ -182,3 +182,65 @@ TEST_CASE("plot: a spectrum without its imaginary part fails, naming the file an
   // the Bode plot has what it needs and is still drawn
   check_picture(pictures / "eis_missing_column_bode.png");
 }
+
+// `cascade sweep` directories: one picture of the collected outputs over the varied keys, what
+// was not drawn (failed points, points not run yet) said on stderr, a sharded sweep's tables read
+// together.
+TEST_CASE("plot: a sweep's picture for one, two and three varied keys, with failed and missing points said") {
+  const TempDir tmp;
+  const fs::path base = fs::path(CASCADE_TEST_DATA) / "tools/sweep_base.yaml";
+  const auto sweep_file = [&](const std::string& name, const std::string& body) {
+    const fs::path f = tmp.path / (name + ".yaml");
+    std::ofstream(f) << "base: '" << base.string() << "'\n" << body;
+    return f;
+  };
+  // one key, the middle point failing (a porosity above 1)
+  const fs::path one = tmp.path / "porosity";
+  Result r = shell("'" + exe + "' sweep " +
+                       quoted(sweep_file("porosity", "vary: {cathode.porosity: [0.35, 1.5, 0.4]}\n"
+                                                     "collect: [discharge_capacity_mAh_g]\n")) +
+                       " -o " + quoted(one),
+                   tmp.path);
+  REQUIRE(r.status == 4);
+  r = shell(quoted(plot) + " " + quoted(one), tmp.path);
+  CAPTURE(r.output);
+  CHECK(r.status == 0);
+  check_picture(one / "porosity_sweep.png");
+  CHECK(contains(r.output, one.string() + ": 1 failed point drawn as red crosses"));
+
+  // two keys, run as two shards: after the first the other half is said to be missing, after
+  // both the two tables are read together
+  const fs::path two = tmp.path / "grid";
+  const std::string grid = "'" + exe + "' sweep " + quoted(fs::path(CASCADE_TEST_DATA) / "tools/sweep_small.yaml") +
+                           " -o " + quoted(two) + " --shard ";
+  REQUIRE(shell(grid + "1/2", tmp.path).status == 0);
+  r = shell(quoted(plot) + " " + quoted(two), tmp.path);
+  CAPTURE(r.output);
+  CHECK(r.status == 0);
+  CHECK(contains(r.output, "3 of 6 points not run yet"));
+  REQUIRE(shell(grid + "2/2", tmp.path).status == 0);
+  r = shell(quoted(plot) + " --format svg " + quoted(two), tmp.path);
+  CHECK(r.status == 0);
+  check_picture(two / "grid_sweep.svg");
+  CHECK(contains(r.output, "the tables of 2 shards together"));
+  CHECK_FALSE(contains(r.output, "not run yet"));
+
+  // three keys: each output against each key
+  const fs::path three = tmp.path / "three";
+  r = shell("'" + exe + "' sweep " +
+                quoted(sweep_file("three", "vary: {cathode.porosity: [0.35, 0.4], electrolyte.conductivity: [0.5 S/m, "
+                                           "2.5 S/m], cathode.particle_radius: [2 um, 5 um]}\n"
+                                           "collect: [discharge_capacity_mAh_g, energy_Wh_kg]\n")) +
+                " -o " + quoted(three),
+            tmp.path);
+  REQUIRE(r.status == 0);
+  r = shell(quoted(plot) + " " + quoted(three), tmp.path);
+  CHECK(r.status == 0);
+  check_picture(three / "three_sweep.png");
+
+  // a sweep directory from before sweep.json: the error says how to get it
+  fs::remove(three / "sweep.json");
+  r = shell(quoted(plot) + " " + quoted(three), tmp.path);
+  CHECK(r.status == 1);
+  CHECK(contains(r.output, three.string() + ": a sweep directory without sweep.json"));
+}

@@ -17,6 +17,8 @@
 #include <thread>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "params/sweep.hpp"
 
 #include "support/cli_runner.hpp"
@@ -157,6 +159,8 @@ collect: [energy_Wh_kg]
   CHECK(s.points[1].overrides[1] == "mesh.cathode=7");
   CHECK(s.points[0].overrides[2] == "cell.temperature=25 degC");
   CHECK(std::stod(s.points[0].values[2]) == doctest::Approx(298.15));
+  // the unit of each key's SI values in results.csv: none for a count
+  CHECK(s.units == std::vector<std::string>{"m", "", "K"});
 }
 
 TEST_CASE("sweep: latin hypercube samples one point per stratum of each range, the same for a seed") {
@@ -187,6 +191,7 @@ collect: [discharge_capacity_mAh_g]
 )");
   CHECK(c.points.size() == 6);
   CHECK(c.points[0].overrides[1] != a.points[0].overrides[0]);
+  CHECK(a.units == std::vector<std::string>{"", "m"});  // a porosity is a pure number
 }
 
 TEST_CASE("sweep: errors name the file, line and key") {
@@ -296,6 +301,13 @@ TEST_CASE("sweep: shards split the points by index and share a directory") {
   CHECK(b[3][0] == "5");
   CHECK(fs::exists(tmp.path / "journal.shard-2-of-2.csv"));
   CHECK(!fs::exists(tmp.path / "results.csv"));
+  // beside the tables, what their columns are (tools/plot reads it): keys with their SI units
+  const auto about = nlohmann::json::parse(read(tmp.path / "sweep.json"));
+  CHECK(about["points"] == 6);
+  CHECK(about["keys"] == nlohmann::json::parse(R"([{"name": "cathode.diffusivity", "unit": "m2/s"},
+                                                     {"name": "electrolyte.conductivity", "unit": "S/m"}])"));
+  CHECK(about["outputs"] ==
+        nlohmann::json::parse(R"(["discharge_capacity_mAh_g", "energy_Wh_kg", "mean_discharge_voltage_V"])"));
   const auto bad = cascade_cmd(sweep + " --shard 3/2");
   CHECK(bad.status != 0);
   CHECK(bad.output.find("expected i/n") != std::string::npos);

@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <unistd.h>
+
+#include <nlohmann/json.hpp>
 #ifdef CASCADE_MPI
 #include <mpi.h>
 #endif
@@ -692,6 +694,17 @@ SweepSummary sweep(const SweepOptions& opt) {
   }
   const fs::path results = out_dir / ("results" + shard.suffix() + ".csv");
   write_atomic(results, csv);
+  // What results.csv's columns are, for tools/plot: the varied keys with the SI unit of their
+  // values, and the outputs (whose names carry their units). The same for every shard.
+  nlohmann::json about;
+  about["sweep"] = fs::absolute(sw.file).lexically_normal().string();
+  about["base"] = fs::absolute(sw.base).lexically_normal().string();
+  about["points"] = sw.points.size();
+  about["keys"] = nlohmann::json::array();
+  for (std::size_t k = 0; k < sw.keys.size(); ++k) about["keys"].push_back({{"name", sw.keys[k]}, {"unit", sw.units[k]}});
+  about["outputs"] = nlohmann::json::array();
+  for (const auto& c : sw.collect) about["outputs"].push_back(c.name);
+  write_atomic(out_dir / "sweep.json", about.dump(2) + "\n");
   sum.points = mine.size();
   sum.run_now = finished.load();
   sum.workers = workers + std::size_t(ranks - 1);
