@@ -247,7 +247,7 @@ TEST_CASE("run: summary.json capacities per mass and per area agree") {
 
 TEST_CASE("--help works for the command and each subcommand") {
   for (const char* args :
-       {"--help", "params --help", "params show --help", "run --help", "bench --help"}) {
+       {"--help", "params --help", "params show --help", "run --help", "bench --help", "mesh-check --help"}) {
     CAPTURE(args);
     const Result r = cascade(args);
     CHECK(r.status == 0);

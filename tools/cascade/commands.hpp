@@ -3,6 +3,7 @@
 #include <atomic>
 #include <cstddef>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,7 @@
 #include "params/build_cell.hpp"
 #include "params/param_set.hpp"
 #include "params/protocol.hpp"
+#include "params/sweep.hpp"
 
 namespace cascade::cli {
 
@@ -54,6 +56,7 @@ struct SweepOptions {
   bool reuse_base = true;  // false: each point reads its case files again (a check of the fast path)
   bool quiet = false;    // no report, no progress (bench)
   bool save_points = false;  // each point's own outputs (as `cascade run` writes them) in DIR/points/<index>
+  const Sweep* prepared = nullptr;  // points built in memory (cascade mesh-check) instead of `file`'s
 };
 struct SweepSummary {
   std::size_t points = 0, run_now = 0, ok = 0, failed = 0, workers = 0;  // workers: threads + other ranks
@@ -61,11 +64,30 @@ struct SweepSummary {
   bool interrupted = false;  // Ctrl-C stopped it before every point was done
   std::size_t ranks = 1;     // MPI ranks (1 without MPI)
   bool mpi_worker = false;   // this process was an MPI rank other than 0: rank 0 reports
+  struct Outputs {
+    bool ok = false;
+    std::vector<std::string> values;  // the collected outputs as results.csv writes them
+    std::string error;                // of a failed point
+  };
+  std::map<int, Outputs> results;  // every point of the table (this run's and the journal's), by index
 };
 // Runs a sweep file's points into DIR/results.csv, resuming from DIR's journal.
 SweepSummary sweep(const SweepOptions& options);
 // The command: 0 when every point ran, 4 when some failed, 130 after Ctrl-C.
 int sweep_command(const SweepOptions& options);
+
+// `cascade mesh-check` (tools/cascade/mesh_check.cpp): the case on its mesh, with each mesh
+// direction refined `factor` times alone and all together; prints and writes (DIR/mesh_check.csv)
+// the outputs' relative changes. 0 when every run finished, 4 when one failed, 130 after Ctrl-C.
+struct MeshCheckOptions {
+  std::string file;                    // the case
+  std::vector<std::string> overrides;  // --set, applied to every run
+  std::vector<std::string> collect;    // output names; empty: the case's natural ones
+  int factor = 2;
+  int jobs = 0;         // threads, 0: all
+  std::string out_dir;  // "": out/<case stem>_mesh_check
+};
+int mesh_check(const MeshCheckOptions& options);
 
 // `cascade eis`: impedance spectra (tools/cascade/eis.cpp).
 struct EisOptions {

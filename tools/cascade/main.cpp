@@ -83,6 +83,21 @@ int main(int argc, char** argv) {
                   "read and build every point from the case files (slower; a check of the default, "
                   "which reads the base case once per thread)");
 
+  auto* mesh = app.add_subcommand(
+      "mesh-check", "where a case's discretisation error sits: the case with each mesh direction refined alone and all "
+                    "together, and the outputs' relative changes");
+  cascade::cli::MeshCheckOptions mesh_opt;
+  mesh->add_option("CASE", mesh_opt.file, "case file (YAML)")->required()->check(CLI::ExistingFile);
+  mesh->add_option("--collect", mesh_opt.collect,
+                   "outputs to compare, as a sweep's collect names (default: each rate's discharge capacity for a "
+                   "rate test, else the discharge capacity, energy and mean voltage)");
+  mesh->add_option("--factor", mesh_opt.factor, "refinement factor of each direction (default 2)")
+      ->check(CLI::Range(2, 16));
+  mesh->add_option("-j,--jobs", mesh_opt.jobs, "runs at once (default: all hardware threads)")
+      ->check(CLI::NonNegativeNumber);
+  mesh->add_option("-o,--output", mesh_opt.out_dir, "output directory (default out/<case name>_mesh_check)");
+  add_set(mesh);
+
   auto* fit = app.add_subcommand(
       "fit", "calibrate parameters against outputs of cases by bounded least squares (Ceres)");
   std::string fit_file;
@@ -182,6 +197,10 @@ int main(int argc, char** argv) {
     }
     if (validate->parsed()) {
       return cascade::cli::validate(validate_paths, validate_out, validate_jobs, validate_plots);
+    }
+    if (mesh->parsed()) {
+      mesh_opt.overrides = overrides;
+      return cascade::cli::mesh_check(mesh_opt);
     }
     if (sweep->parsed()) {
       sweep_opt.reuse_base = !reread;

@@ -548,7 +548,7 @@ SweepSummary sweep(const SweepOptions& opt) {
   } restore{previous};
 
   const Shard shard = parse_shard(opt.shard);
-  const Sweep sw = load_sweep(opt.file);
+  const Sweep sw = opt.prepared != nullptr ? *opt.prepared : load_sweep(opt.file);
 #ifdef CASCADE_MPI
   std::optional<MpiSession> mpi;
   if (launched_by_mpi()) mpi.emplace();
@@ -691,6 +691,7 @@ SweepSummary sweep(const SweepOptions& opt) {
     for (const auto& v : r.values) csv += "," + v;
     csv += fmt::format(",{},{:.3f},{}\n", r.ok ? "ok" : "failed", r.wall, r.ok ? "" : csv_quoted(r.error));
     (r.ok ? sum.ok : sum.failed) += 1;
+    sum.results[index] = {r.ok, r.values, r.error};
   }
   const fs::path results = out_dir / ("results" + shard.suffix() + ".csv");
   write_atomic(results, csv);
