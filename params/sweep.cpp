@@ -27,8 +27,15 @@ std::uint64_t fnv1a(const std::string& text) {
   return h;
 }
 
-namespace {
+std::uint64_t point_hash(const std::string& base, const std::vector<std::string>& overrides,
+                         const std::vector<CollectSpec>& collect) {
+  std::string text = base + "\n";
+  for (const auto& o : overrides) text += o + "\n";
+  for (const auto& c : collect) text += c.name + "\n";
+  return fnv1a(text);
+}
 
+namespace {
 
 // One factor of the product: a single grid key, the zip block, or the samples block. Every key
 // of a factor has the same number of values.
@@ -149,8 +156,6 @@ class SweepReader {
     }
     std::size_t total = 1;
     for (const auto& f : factors) total *= f.size();
-    std::string collect_text;
-    for (const auto& c : s.collect) collect_text += c.name + "\n";
     std::vector<std::size_t> at(factors.size(), 0);
     for (std::size_t i = 0; i < total; ++i) {
       SweepPoint p;
@@ -160,16 +165,14 @@ class SweepReader {
         at[k] = rest % factors[k].size();
         rest /= factors[k].size();
       }
-      std::string fingerprint = base_text + "\n";
       for (std::size_t k = 0; k < factors.size(); ++k) {
         const Factor& f = factors[k];
         for (std::size_t j = 0; j < f.keys.size(); ++j) {
           p.overrides.push_back(f.keys[j] + "=" + f.texts[j][at[k]]);
           p.values.push_back(f.values[j][at[k]]);
-          fingerprint += p.overrides.back() + "\n";
         }
       }
-      p.hash = fnv1a(fingerprint + collect_text);
+      p.hash = point_hash(base_text, p.overrides, s.collect);
       s.points.push_back(std::move(p));
     }
     return s;

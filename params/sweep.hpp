@@ -55,5 +55,8 @@ Sweep load_sweep_string(const std::string& yaml, const std::string& name,
 
 // FNV-1a, 64 bit: a stable fingerprint of a point (the journal's guard against a changed sweep).
 std::uint64_t fnv1a(const std::string& text);
+// A point's fingerprint: its base as written, its overrides in order and the collect list.
+std::uint64_t point_hash(const std::string& base, const std::vector<std::string>& overrides,
+                         const std::vector<CollectSpec>& collect);
 
 }  // namespace cascade

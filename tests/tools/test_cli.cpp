@@ -286,13 +286,14 @@ TEST_CASE("cascade bench prints median lines, with the 1C discharges of the refe
   }
   // the rate-capability sweep (30 points at -n 3), with the machine's own speed on its threads
   CHECK(has("rate-capability sweep, 30 points x 7 rates on ", " points/s"));
-  // both runs on the same points, in five shards alternating which runs first
+  // both runs on the same points, in shards alternating which runs first
   CHECK(has("rate-capability sweep, 30 points x 7 rates on one thread (30 points, each shard pinned to a core in turn): ",
             " ms a point; core "));
   CHECK(has("rate-capability sweep, 30 points x 7 rates, parallel efficiency on ",
-            " % against the cores' mean speed alone (each of 6 shards: "));
+            " % against the cores' mean speed alone (each of "));
+  CHECK(has("rate-capability sweep, 30 points x 7 rates, parallel efficiency on ", " shards: "));
   CHECK(has("machine check: ", " % of one thread's speed alone"));
-  CHECK(has("machine check, the 1C discharge alone on each core (pinned, median of 9): core 0 ", " % of the fastest core's rate on each"));
+  CHECK(has("machine check, the 1C discharge alone on each core (pinned, median of 9): core ", " % of the fastest core's rate on each"));
   CHECK(has("rate-capability sweep goal ", "s for 1000 points"));
 }
 

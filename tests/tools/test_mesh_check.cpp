@@ -2,8 +2,10 @@
 // it names the direction that holds the error (a different one for different physics), and bad
 // options fail before anything runs.
 #include <doctest/doctest.h>
+#include <sys/wait.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -122,6 +124,14 @@ TEST_CASE("mesh-check: a rate test compares every rate's capacity; bad options f
   CHECK(results.find(",5,10,16,") != std::string::npos);  // the shells doubled from the --set 8
   CHECK(results.find(",10,20,16,") != std::string::npos);  // and all three together
 
+  // a rate the case does not run is an input error, named, before anything runs
+  const auto rate = run_cascade("mesh-check " + quoted(base) + " --collect 'discharge_capacity_mAh_g@4C' -o " +
+                                quoted(tmp.path / "rate"));
+  CHECK(rate.status == 2);
+  CHECK(rate.output.find("'discharge_capacity_mAh_g@4C': the case runs no block '4C' (it is not a rate test)") !=
+        std::string::npos);
+  CHECK_FALSE(fs::exists(tmp.path / "rate" / "journal.csv"));
+
   const auto bad = run_cascade("mesh-check " + quoted(base) + " --collect capacity_at_5C -o " + quoted(tmp.path / "bad"));
   CHECK(bad.status == 2);
   CHECK(bad.output.find("--collect") != std::string::npos);
@@ -131,4 +141,42 @@ TEST_CASE("mesh-check: a rate test compares every rate's capacity; bad options f
   const auto factor = run_cascade("mesh-check " + quoted(base) + " --factor 1");
   CHECK(factor.status != 0);
   CHECK(factor.output.find("--factor") != std::string::npos);
+}
+
+TEST_CASE("mesh-check: outputs a run did not produce are not compared, and each corner gets its own directory") {
+  const TempDir tmp;
+  // a discharge that ends at once: nothing to compare, said, and not a success
+  auto r = run_cascade("mesh-check " + quoted(base) + " --set 'experiment=[\"Discharge at 50C until 3.5 V\"]' -o " +
+                       quoted(tmp.path / "none"));
+  INFO(r.output);
+  CHECK(r.status == 4);
+  CHECK(r.output.find("not compared: the case's mesh did not produce it") != std::string::npos);
+  CHECK(r.output.find("no output could be compared") != std::string::npos);
+  // a cycle the run never reaches beside one it does: the first is left out, the second compared
+  r = run_cascade("mesh-check " + quoted(base) + " --collect discharge_capacity_mAh_g --collect 'retention_pct@cycle_5' -o " +
+                  quoted(tmp.path / "some"));
+  CHECK(r.status == 0);
+  CHECK(r.output.find("retention_pct@cycle_5") != std::string::npos);
+  CHECK(r.output.find("not compared") != std::string::npos);
+  CHECK(r.output.find("at worst (discharge_capacity_mAh_g)") != std::string::npos);
+
+  // the default directory: one per check, so two corners of a sweep do not collide and a repeat resumes
+  const auto in_tmp = [&](const std::string& args) {
+    const fs::path log = tmp.path / "log.txt";
+    const int raw = std::system(("cd " + quoted(tmp.path) + " && '" + std::string(CASCADE_EXE) + "' mesh-check " + args +
+                                 " >" + quoted(log) + " 2>&1")
+                                    .c_str());
+    return std::make_pair(WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, slurp(log));
+  };
+  const auto small = in_tmp(quoted(base) + " --set 'cathode.particle_radius=2 um'");
+  const auto large = in_tmp(quoted(base) + " --set 'cathode.particle_radius=10 um'");
+  const auto again = in_tmp(quoted(base) + " --set 'cathode.particle_radius=10 um'");
+  INFO(small.second << large.second << again.second);
+  CHECK(small.first == 0);
+  CHECK(large.first == 0);
+  CHECK(again.first == 0);
+  CHECK(again.second.find("(5 from the journal)") != std::string::npos);
+  int dirs = 0;
+  for (const auto& e : fs::directory_iterator(tmp.path / "out")) dirs += e.path().filename().string().rfind("sweep_base_mesh_check_", 0) == 0;
+  CHECK(dirs == 2);
 }

@@ -189,20 +189,16 @@ TEST_CASE("plot: a spectrum without its imaginary part fails, naming the file an
 TEST_CASE("plot: a sweep's picture for one, two and three varied keys, with failed and missing points said") {
   const TempDir tmp;
   const fs::path base = fs::path(CASCADE_TEST_DATA) / "tools/sweep_base.yaml";
-  const auto sweep_file = [&](const std::string& name, const std::string& body) {
-    const fs::path f = tmp.path / (name + ".yaml");
-    std::ofstream(f) << "base: '" << base.string() << "'\n" << body;
-    return f;
+  // `body` swept over the base into tmp/<name>, which must end with exit status `status`
+  const auto swept = [&](const std::string& name, const std::string& body, int status) {
+    const fs::path file = tmp.path / (name + ".yaml"), dir = tmp.path / name;
+    std::ofstream(file) << "base: '" << base.string() << "'\n" << body;
+    REQUIRE(shell("'" + exe + "' sweep " + quoted(file) + " -o " + quoted(dir), tmp.path).status == status);
+    return dir;
   };
   // one key, the middle point failing (a porosity above 1)
-  const fs::path one = tmp.path / "porosity";
-  Result r = shell("'" + exe + "' sweep " +
-                       quoted(sweep_file("porosity", "vary: {cathode.porosity: [0.35, 1.5, 0.4]}\n"
-                                                     "collect: [discharge_capacity_mAh_g]\n")) +
-                       " -o " + quoted(one),
-                   tmp.path);
-  REQUIRE(r.status == 4);
-  r = shell(quoted(plot) + " " + quoted(one), tmp.path);
+  const fs::path one = swept("porosity", "vary: {cathode.porosity: [0.35, 1.5, 0.4]}\ncollect: [discharge_capacity_mAh_g]\n", 4);
+  Result r = shell(quoted(plot) + " " + quoted(one), tmp.path);
   CAPTURE(r.output);
   CHECK(r.status == 0);
   check_picture(one / "porosity_sweep.png");
@@ -226,17 +222,23 @@ TEST_CASE("plot: a sweep's picture for one, two and three varied keys, with fail
   CHECK_FALSE(contains(r.output, "not run yet"));
 
   // three keys: each output against each key
-  const fs::path three = tmp.path / "three";
-  r = shell("'" + exe + "' sweep " +
-                quoted(sweep_file("three", "vary: {cathode.porosity: [0.35, 0.4], electrolyte.conductivity: [0.5 S/m, "
-                                           "2.5 S/m], cathode.particle_radius: [2 um, 5 um]}\n"
-                                           "collect: [discharge_capacity_mAh_g, energy_Wh_kg]\n")) +
-                " -o " + quoted(three),
-            tmp.path);
-  REQUIRE(r.status == 0);
+  const fs::path three = swept("three",
+                               "vary: {cathode.porosity: [0.35, 0.4], electrolyte.conductivity: [0.5 S/m, 2.5 S/m], "
+                               "cathode.particle_radius: [2 um, 5 um]}\ncollect: [discharge_capacity_mAh_g, energy_Wh_kg]\n",
+                               0);
   r = shell(quoted(plot) + " " + quoted(three), tmp.path);
   CHECK(r.status == 0);
   check_picture(three / "three_sweep.png");
+
+  // two keys and an output no point reaches (a cycle after the single discharge): drawn empty
+  const fs::path never = swept("never",
+                               "vary: {cathode.porosity: [0.35, 0.4], electrolyte.conductivity: [0.5 S/m, 2.5 S/m]}\n"
+                               "collect: [discharge_capacity_mAh_g, retention_pct@cycle_5]\n",
+                               0);
+  r = shell(quoted(plot) + " " + quoted(never), tmp.path);
+  CAPTURE(r.output);
+  CHECK(r.status == 0);
+  check_picture(never / "never_sweep.png");
 
   // a sweep directory from before sweep.json: the error says how to get it
   fs::remove(three / "sweep.json");

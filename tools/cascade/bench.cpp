@@ -200,7 +200,8 @@ std::vector<std::pair<int, double>> core_solve_ms(const std::string& root) {
 // with one long run after the other the drift fell on whichever ran second (efficiencies of 88 to
 // 110 % in one afternoon). The shards also keep both runs to the same points (a tenth of them
 // differed from the whole by up to 1.3 % in cost). A shard's one-core run is pinned to the
-// allowed CPUs in turn, and the efficiency is against the mean of their speeds alone: where the
+// allowed CPUs in turn (with the journal's writer thread: one core does all the work), and the
+// efficiency is against the mean of their speeds alone: where the
 // cores differ (one at two thirds of the other's speed in some runs), an unpinned thread's speed
 // depended on where the scheduler put it. The efficiency against the fastest core is printed too.
 void bench_rate_sweep(const std::string& root, int points, const Scratch& tmp) {
@@ -211,7 +212,9 @@ void bench_rate_sweep(const std::string& root, int points, const Scratch& tmp) {
       "electrolyte.conductivity: [0.2 S/m, 1.5 S/m]}}}}\n"
       "collect: [discharge_capacity_mAh_g@0.1C, discharge_capacity_mAh_g@5C]\n",
       (fs::path(root) / "cases/sweeps/lmo_rate_capability_base.yaml").string(), points);
-  const int cores = int(std::max(1u, std::thread::hardware_concurrency()));
+  // the CPUs this process may use (under `taskset` fewer than the machine has)
+  const std::vector<int> cpus = allowed_cpus();
+  const int cores = cpus.empty() ? int(std::max(1u, std::thread::hardware_concurrency())) : int(cpus.size());
   const auto machine_before = machine_parallel_speed(cores);
   if (const auto per_core = core_solve_ms(root); !per_core.empty()) {
     double fastest = per_core[0].second, slowest_ms = 0, mean_speed = 0;
@@ -228,8 +231,10 @@ void bench_rate_sweep(const std::string& root, int points, const Scratch& tmp) {
                              list, slowest * 100, mean_speed * 100,
                              slowest < 0.9 ? " (the cores differ: the parallel efficiency below is bounded by it)" : "");
   }
-  const int shards = std::min(points, 6);
-  const std::vector<int> cpus = allowed_cpus();
+  // six shards, fewer where a shard would hold under two points a core (a quick bench), up to one
+  // a core on a machine of more cores where the points allow (each shard's one-core run measures
+  // the next core; the efficiency is against the mean of the cores measured)
+  const int shards = std::clamp(points / (2 * cores), 1, std::max(6, cores));
   std::map<int, std::pair<double, double>> alone;  // CPU (-1: not pinned) -> points, seconds
   SweepSummary all, one;  // totals over the shards
   double cpu_all = 0, cpu_one = 0, worst = 2, best = 0;
@@ -257,7 +262,7 @@ void bench_rate_sweep(const std::string& root, int points, const Scratch& tmp) {
     const auto add = [](SweepSummary& sum, double& cpu_seconds, const SweepSummary& part, double used) {
       sum.run_now += part.run_now;
       sum.failed += part.failed;
-      sum.workers = part.workers;
+      sum.workers = std::max(sum.workers, part.workers);
       sum.wall_seconds += part.wall_seconds;
       cpu_seconds += used * part.wall_seconds;
     };

@@ -722,7 +722,7 @@ SweepSummary sweep(const SweepOptions& opt) {
                              : workers == 1 ? "1 thread" : fmt::format("{} threads", workers),
                              wall,
                              mine.size() - todo.size(), sum.ok, sum.failed, results.string());
-    if (sum.interrupted) {
+    if (sum.interrupted && opt.prepared == nullptr) {  // (a command that built the points says how)
       std::cout << fmt::format("interrupted: {} of {} points are done and journalled; to go on, run the "
                                "same command again (it resumes from {}):\n  cascade sweep {} -o {}{}{}{}\n",
                                sum.ok + sum.failed, mine.size(), (out_dir / ("journal" + shard.suffix() + ".csv")).string(),
