@@ -201,9 +201,9 @@ std::vector<std::pair<int, double>> core_solve_ms(const std::string& root) {
 // 110 % in one afternoon). The shards also keep both runs to the same points (a tenth of them
 // differed from the whole by up to 1.3 % in cost). A shard's one-core run is pinned to the
 // allowed CPUs in turn (with the journal's writer thread: one core does all the work), and the
-// efficiency is against the mean of their speeds alone: where the
-// cores differ (one at two thirds of the other's speed in some runs), an unpinned thread's speed
-// depended on where the scheduler put it. The efficiency against the fastest core is printed too.
+// efficiency is against the mean of their speeds alone: where the cores differ (one at two thirds
+// of the other's speed in some runs), an unpinned thread's speed depended on where the scheduler
+// put it. The efficiency against the fastest core is printed too.
 void bench_rate_sweep(const std::string& root, int points, const Scratch& tmp) {
   const fs::path file = tmp.path / "rate.yaml";
   // The same sweep as cases/sweeps/lmo_rate_capability.yaml, with `points` samples.
@@ -238,6 +238,13 @@ void bench_rate_sweep(const std::string& root, int points, const Scratch& tmp) {
   std::map<int, std::pair<double, double>> alone;  // CPU (-1: not pinned) -> points, seconds
   SweepSummary all, one;  // totals over the shards
   double cpu_all = 0, cpu_one = 0, worst = 2, best = 0;
+  const auto add = [](SweepSummary& sum, double& cpu_seconds, const SweepSummary& part, double used) {
+    sum.run_now += part.run_now;
+    sum.failed += part.failed;
+    sum.workers = std::max(sum.workers, part.workers);
+    sum.wall_seconds += part.wall_seconds;
+    cpu_seconds += used * part.wall_seconds;
+  };
   for (int k = 1; k <= shards; ++k) {
     const std::string shard = fmt::format("{}/{}", k, shards);
     double used_all = 0, used_one = 0;
@@ -259,13 +266,6 @@ void bench_rate_sweep(const std::string& root, int points, const Scratch& tmp) {
     const double e = o.wall_seconds / (double(a.workers) * a.wall_seconds);
     worst = std::min(worst, e);
     best = std::max(best, e);
-    const auto add = [](SweepSummary& sum, double& cpu_seconds, const SweepSummary& part, double used) {
-      sum.run_now += part.run_now;
-      sum.failed += part.failed;
-      sum.workers = std::max(sum.workers, part.workers);
-      sum.wall_seconds += part.wall_seconds;
-      cpu_seconds += used * part.wall_seconds;
-    };
     add(all, cpu_all, a, used_all);
     add(one, cpu_one, o, used_one);
     alone[cpu].first += double(o.run_now);

@@ -5,13 +5,12 @@
 // direction that matters, coarsen the others) before thousands of points are run on it. The runs
 // are a sweep built in memory: they share its thread pool, journal and resume.
 #include <fmt/format.h>
-#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <stdexcept>
 #include <iostream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -29,31 +28,35 @@ namespace fs = std::filesystem;
 namespace {
 
 struct Direction {
-  const char* key;   // the mesh key
-  const char* name;  // as the report says it
+  const char* key;    // the mesh key
+  const char* name;   // as the report says it
+  const char* label;  // of its column
 };
-constexpr Direction directions[] = {
-    {"mesh.membrane", "membrane volumes"}, {"mesh.cathode", "cathode volumes"}, {"mesh.particle", "particle shells"}};
+constexpr Direction directions[] = {{"mesh.membrane", "membrane volumes", "membrane"},
+                                    {"mesh.cathode", "cathode volumes", "cathode"},
+                                    {"mesh.particle", "particle shells", "particle"}};
 constexpr std::size_t n_dir = std::size(directions);
 
-// The outputs a researcher would look at first: every rate's capacity for a rate test (its blocks,
-// in the order run), else the last discharge's capacity, energy and mean voltage.
-std::vector<std::string> default_outputs(const ParamSet& p, const std::vector<Step>& steps) {
-  if (!p.has("rate_test.rates")) return {"discharge_capacity_mAh_g", "energy_Wh_kg", "mean_discharge_voltage_V"};
-  std::vector<std::string> out;
-  for (const auto& s : steps) {
-    const std::string name = "discharge_capacity_mAh_g@" + s.block;
-    if (!s.block.empty() && std::find(out.begin(), out.end(), name) == out.end()) out.push_back(name);
-  }
-  return out;
-}
-
-// An output at a rate names a block the case runs; else an input error listing the blocks.
-void check_rate_blocks(const std::vector<CollectSpec>& collect, const std::vector<Step>& steps) {
+// The labels of the case's repeat blocks (a rate test's "0.1C", "5C", ...), in the order run.
+std::vector<std::string> block_labels(const std::vector<Step>& steps) {
   std::vector<std::string> blocks;
   for (const auto& s : steps) {
     if (!s.block.empty() && std::find(blocks.begin(), blocks.end(), s.block) == blocks.end()) blocks.push_back(s.block);
   }
+  return blocks;
+}
+
+// The outputs a researcher would look at first: every rate's capacity for a rate test, else the
+// last discharge's capacity, energy and mean voltage.
+std::vector<std::string> default_outputs(const ParamSet& p, const std::vector<std::string>& blocks) {
+  if (!p.has("rate_test.rates")) return {"discharge_capacity_mAh_g", "energy_Wh_kg", "mean_discharge_voltage_V"};
+  std::vector<std::string> out;
+  for (const auto& b : blocks) out.push_back("discharge_capacity_mAh_g@" + b);
+  return out;
+}
+
+// An output at a rate names a block the case runs; else an input error listing the blocks.
+void check_rate_blocks(const std::vector<CollectSpec>& collect, const std::vector<std::string>& blocks) {
   for (const auto& c : collect) {
     if (c.kind != CollectSpec::Kind::discharge_capacity_at_rate) continue;
     if (std::find(blocks.begin(), blocks.end(), c.block) != blocks.end()) continue;
@@ -63,12 +66,11 @@ void check_rate_blocks(const std::vector<CollectSpec>& collect, const std::vecto
   }
 }
 
-// A fingerprint of everything the case resolves to (its includes and defaults too) with the
-// --set overrides: a changed case file gives new points, not the old runs from the journal.
-std::string resolved_case(const ParamSet& p) {
-  std::string text;
-  for (const auto& [path, e] : p.entries()) text += path + "=" + YAML::Dump(e.node) + "\n";
-  return fmt::format("{:016x}", fnv1a(text));
+// Why an output's row cannot be compared: it is missing or zero on the case's mesh, or a refined run
+// did not produce it (a cycle after the run stopped).
+const char* not_comparable(double base) {
+  if (!std::isfinite(base)) return "the case's mesh did not produce it";
+  return base == 0.0 ? "zero on the case's mesh" : "a refined run did not produce it";
 }
 
 }  // namespace
@@ -77,23 +79,26 @@ int mesh_check(const MeshCheckOptions& opt) {
   if (opt.factor < 2) throw std::invalid_argument(fmt::format("--factor {}: expected an integer of 2 or more", opt.factor));
   // every input error before any run: the case, its protocol, the output names
   const ParamSet p = ParamSet::load(opt.file, opt.overrides);
-  const std::vector<Step> steps = case_protocol(p);
+  const std::vector<std::string> blocks = block_labels(case_protocol(p));
   long base[n_dir];
   for (std::size_t d = 0; d < n_dir; ++d) base[d] = p.integer(directions[d].key);
 
   Sweep sw;
   sw.file = fs::absolute(opt.file).lexically_normal();
   sw.base = sw.file;
-  for (const auto& name : opt.collect.empty() ? default_outputs(p, steps) : opt.collect) {
+  for (const auto& name : opt.collect.empty() ? default_outputs(p, blocks) : opt.collect) {
     sw.collect.push_back(parse_collect(name, Source{"--collect"}));
   }
-  check_rate_blocks(sw.collect, steps);
+  check_rate_blocks(sw.collect, blocks);
   for (const auto& d : directions) {
     sw.keys.push_back(d.key);
     sw.units.push_back("");
   }
   // Point 0: the case's mesh; point 1 + d: direction d refined; the last: all refined.
-  const std::string fingerprint = sw.base.string() + " " + resolved_case(p);
+  // (the case as resolved, includes and defaults too: an edited case gives new points, not the
+  // old runs from the journal)
+  const std::string fingerprint =
+      sw.base.string() + " " + fmt::format("{:016x}", fnv1a(resolved_parameters_text(opt.file, opt.overrides)));
   for (std::size_t k = 0; k <= n_dir + 1; ++k) {
     SweepPoint pt;
     pt.index = int(k);
@@ -146,10 +151,10 @@ int mesh_check(const MeshCheckOptions& opt) {
   };
   const double second_order = double(opt.factor * opt.factor) / double(opt.factor * opt.factor - 1);
   std::string csv = "output,base";
-  for (const auto& d : directions) csv += fmt::format(",change_{}_x{}", std::string(d.key).substr(5), opt.factor);
+  for (const auto& d : directions) csv += fmt::format(",change_{}_x{}", d.label, opt.factor);
   csv += fmt::format(",change_all_x{},error_estimate\n", opt.factor);
   std::string table = fmt::format("{:<34} {:>12}", "relative change of", "base");
-  for (const auto& d : directions) table += fmt::format(" {:>11}", fmt::format("{} x{}", std::string(d.key).substr(5), opt.factor));
+  for (const auto& d : directions) table += fmt::format(" {:>11}", fmt::format("{} x{}", d.label, opt.factor));
   table += fmt::format(" {:>11} {:>11}\n", fmt::format("all x{}", opt.factor), "error est.");
   double worst_dir[n_dir] = {}, worst_all = 0, worst_error = -1;
   std::string worst_name;
@@ -167,8 +172,7 @@ int mesh_check(const MeshCheckOptions& opt) {
       not_compared.push_back(name);
       csv += fmt::format("{},{}{}\n", name, std::isfinite(b) ? fmt::format("{:.10g}", b) : "", std::string(n_dir + 2, ','));
       table += fmt::format("{:<34} {:>12}   not compared: {}\n", name, std::isfinite(b) ? fmt::format("{:.6g}", b) : "-",
-                           std::isfinite(b) && b != 0.0 ? "a refined run did not produce it" :
-                           std::isfinite(b) ? "zero on the case's mesh" : "the case's mesh did not produce it");
+                           not_comparable(b));
       continue;
     }
     const double error = std::abs(rel[n_dir]) * second_order;

@@ -548,7 +548,8 @@ SweepSummary sweep(const SweepOptions& opt) {
   } restore{previous};
 
   const Shard shard = parse_shard(opt.shard);
-  const Sweep sw = opt.prepared != nullptr ? *opt.prepared : load_sweep(opt.file);
+  std::optional<Sweep> loaded;
+  const Sweep& sw = opt.prepared != nullptr ? *opt.prepared : loaded.emplace(load_sweep(opt.file));
 #ifdef CASCADE_MPI
   std::optional<MpiSession> mpi;
   if (launched_by_mpi()) mpi.emplace();
@@ -592,6 +593,24 @@ SweepSummary sweep(const SweepOptions& opt) {
   std::atomic<std::size_t> next{0}, finished{0}, failed{0};
   std::mutex progress_mutex;
   std::exception_ptr journal_error;
+  // A finished point into the journal and the progress line (a worker's or, under MPI, another
+  // rank's); false when the journal cannot be written (a full disk): then no point is handed out
+  // any more, and the error is reported after the pool ends.
+  const auto record = [&](Record r) {
+    if (!r.ok) ++failed;
+    try {
+      journal.append(std::move(r));
+    } catch (...) {
+      const std::lock_guard lock(progress_mutex);
+      if (!journal_error) journal_error = std::current_exception();
+      next.store(todo.size());
+      return false;
+    }
+    const std::size_t n = ++finished;
+    const std::lock_guard lock(progress_mutex);
+    progress.update(n, failed.load());
+    return true;
+  };
   {
     const auto work = [&] {
       PointRunner runner(sw, &sweep_interrupted);
@@ -600,19 +619,7 @@ SweepSummary sweep(const SweepOptions& opt) {
       for (std::size_t k; !sweep_interrupted.load() && (k = next.fetch_add(1)) < todo.size();) {
         bool abandoned = false;
         Record r = runner.run(*todo[k], abandoned);
-        if (abandoned) return;
-        if (!r.ok) ++failed;
-        try {
-          journal.append(std::move(r));
-        } catch (...) {  // a full disk: stop taking points, report after the pool ends
-          const std::lock_guard lock(progress_mutex);
-          if (!journal_error) journal_error = std::current_exception();
-          next.store(todo.size());
-          return;
-        }
-        const std::size_t n = ++finished;
-        const std::lock_guard lock(progress_mutex);
-        progress.update(n, failed.load());
+        if (abandoned || !record(std::move(r))) return;
       }
     };
     std::vector<std::jthread> pool;
@@ -646,17 +653,7 @@ SweepSummary sweep(const SweepOptions& opt) {
           if (!parse_record(line, sw.collect.size(), r)) {
             throw std::runtime_error(fmt::format("rank {} sent a result that cannot be read: {}", st.MPI_SOURCE, line));
           }
-          if (!r.ok) ++failed;
-          try {
-            journal.append(std::move(r));
-            const std::size_t n = ++finished;
-            const std::lock_guard lock(progress_mutex);
-            progress.update(n, failed.load());
-          } catch (...) {  // a full disk: as in the threads, hand out no more points, report after
-            const std::lock_guard lock(progress_mutex);
-            if (!journal_error) journal_error = std::current_exception();
-            next.store(todo.size());
-          }
+          record(std::move(r));
         }
         long index = -1;
         const bool stopped = [&] {
